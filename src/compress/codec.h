@@ -1,0 +1,34 @@
+// Per-blob compression. A compressed blob payload is
+//   [codec: u8][raw length: varint][codec data]
+// and a blob whose compressed form would not be smaller is stored with codec
+// kNone, so incompressible data costs one or two bytes, never a slowdown on
+// restore.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "base/bytes.h"
+
+namespace coffer {
+
+enum class Codec : uint8_t { kNone = 0, kLz4 = 1, kZstd = 2 };
+
+struct Compression {
+  Codec codec = Codec::kLz4;
+  int level = 0;  // 0 = the codec's default (zstd: 3); ignored by lz4/none
+};
+
+std::string_view CodecName(Codec codec);  // "none", "lz4", "zstd"
+std::optional<Codec> ParseCodecName(std::string_view name);
+
+// Never fails; falls back to kNone when compression does not help.
+Bytes CompressBlob(ByteView raw, const Compression& compression);
+
+// Fails with DataLoss on a malformed payload, an unknown codec, or a raw
+// length above `max_raw_size` (protects against decompression bombs).
+absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size);
+
+}  // namespace coffer

@@ -1,0 +1,66 @@
+// The Store interface: everything coffer needs from a place that keeps
+// objects. Objects are named by '/'-separated relative names
+// ("data/3f/3fa2…", "config"), are written whole and never modified in place.
+//
+// Implementations: memory_store (tests), local_store (a directory); cloud
+// stores and decorators (retry, fault injection) implement the same
+// interface, so nothing above this layer knows where objects live.
+//
+// Error codes (absl canonical): NotFound for a missing object, AlreadyExists
+// from PutIfAbsent, InvalidArgument for a bad name or range, Unavailable for
+// transient I/O or network failures, PermissionDenied / Unauthenticated for
+// access problems, DataLoss when the store returns damaged data. Every
+// message names the store and the object.
+//
+// Thread-safety: every method may be called concurrently from several threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "base/bytes.h"
+
+namespace coffer {
+
+struct ObjectInfo {
+  std::string name;  // full object name, e.g. "index/ab12…"
+  uint64_t size = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Writes `data` under `name`, replacing an existing object. Atomic: a
+  // reader sees the old object or the new one, never a part.
+  virtual absl::Status Put(std::string_view name, ByteView data) = 0;
+  // Like Put, but fails with AlreadyExists when `name` exists (on stores
+  // that can check this atomically; documented per store otherwise).
+  virtual absl::Status PutIfAbsent(std::string_view name, ByteView data) = 0;
+  virtual absl::StatusOr<Bytes> Get(std::string_view name) = 0;
+  // Reads `length` bytes at `offset`. InvalidArgument (naming the object)
+  // when the range lies beyond the end of the object.
+  virtual absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset,
+                                         uint64_t length) = 0;
+  virtual absl::StatusOr<ObjectInfo> Stat(std::string_view name) = 0;
+  // Calls `fn` for every object whose name starts with `prefix` (in no
+  // particular order). Stops and returns the first non-OK status of `fn`.
+  virtual absl::Status List(std::string_view prefix,
+                            const std::function<absl::Status(const ObjectInfo&)>& fn) = 0;
+  // Deleting a missing object is NotFound.
+  virtual absl::Status Delete(std::string_view name) = 0;
+
+  // A description for messages, e.g. "local store /srv/repo"; never secrets.
+  virtual std::string Describe() const = 0;
+};
+
+// Checks an object name: non-empty, relative, '/'-separated, no empty, "."
+// or ".." components, no NUL. InvalidArgument otherwise.
+absl::Status ValidateObjectName(std::string_view name);
+
+}  // namespace coffer
