@@ -1,0 +1,109 @@
+#include "repo/blob_writer.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "compress/codec.h"
+#include "repo/object_kind.h"
+
+namespace coffer {
+namespace {
+// An index object is written after this many packs, so an interrupted
+// backup's uploaded packs are reusable by the next one.
+constexpr size_t kPacksPerIndexObject = 32;
+int TypeSlot(BlobType type) { return type == BlobType::kTree ? 1 : 0; }
+}  // namespace
+
+BlobWriter::BlobWriter(Repository& repo) : repo_(repo) {}
+BlobWriter::~BlobWriter() = default;
+
+bool BlobWriter::Known(const Id& id) {
+  if (repo_.index().Has(id)) return true;
+  std::lock_guard<std::mutex> guard(mu_);
+  return pending_.contains(id);
+}
+
+absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plaintext) {
+  if (repo_.index().Has(id)) return false;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    COFFER_RETURN_IF_ERROR(error_);
+    if (!pending_.insert(id).second) return false;
+  }
+  // Trees are small JSON and compress well whatever the data codec is.
+  Compression compression = type == BlobType::kTree ? Compression{Codec::kZstd, 3} : repo_.config().compression;
+  Bytes payload = CompressBlob(plaintext, compression);
+
+  std::unique_ptr<PackBuilder> full;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    COFFER_RETURN_IF_ERROR(error_);
+    auto& pack = open_pack_[TypeSlot(type)];
+    if (!pack) pack = std::make_unique<PackBuilder>(repo_.config().data_cipher, repo_.keys().public_key);
+    size_t before = pack->size();
+    pack->Add(type, id, payload, static_cast<uint32_t>(plaintext.size()));
+    stats_.blobs_added++;
+    stats_.bytes_added += plaintext.size();
+    stats_.bytes_added_stored += pack->size() - before;
+    if (pack->size() >= repo_.config().pack_size) full = std::move(pack);
+  }
+  if (full) {
+    absl::Status s = UploadPack(std::move(full));
+    if (!s.ok()) return s;
+  }
+  return true;
+}
+
+absl::Status BlobWriter::UploadPack(std::unique_ptr<PackBuilder> pack) {
+  std::vector<PackedBlob> blobs = pack->blobs();
+  Bytes bytes = pack->Finish();
+  auto pack_id = repo_.PutContentAddressed(&PackName, bytes);
+  std::lock_guard<std::mutex> guard(mu_);
+  if (!pack_id.ok()) {
+    if (error_.ok()) error_ = Annotate(pack_id.status(), "uploading a pack");
+    return error_;
+  }
+  stats_.packs_written++;
+  unwritten_index_.packs.push_back({*pack_id, std::move(blobs)});
+  if (unwritten_index_.packs.size() >= kPacksPerIndexObject) return WriteIndexObject();
+  return absl::OkStatus();
+}
+
+// REQUIRES: mu_ held.
+absl::Status BlobWriter::WriteIndexObject() {
+  if (unwritten_index_.packs.empty()) return absl::OkStatus();
+  auto id = repo_.PutContentAddressed(&IndexName, EncryptIndexObject(unwritten_index_, repo_.keys().index_key));
+  if (!id.ok()) {
+    if (error_.ok()) error_ = Annotate(id.status(), "writing an index object");
+    return error_;
+  }
+  for (auto& pack : unwritten_index_.packs) indexed_.packs.push_back(std::move(pack));
+  unwritten_index_ = IndexObject{};
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::Flush() {
+  for (auto& slot : open_pack_) {
+    std::unique_ptr<PackBuilder> pack;
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      COFFER_RETURN_IF_ERROR(error_);
+      pack = std::move(slot);
+    }
+    if (pack && pack->blob_count() > 0) COFFER_RETURN_IF_ERROR(UploadPack(std::move(pack)));
+  }
+  std::lock_guard<std::mutex> guard(mu_);
+  COFFER_RETURN_IF_ERROR(error_);
+  COFFER_RETURN_IF_ERROR(WriteIndexObject());
+  // Make everything written so far visible to readers in this process.
+  // REQUIRES (documented): no Save runs concurrently with Flush.
+  repo_.AddToIndex(indexed_);
+  indexed_ = IndexObject{};
+  return absl::OkStatus();
+}
+
+BlobWriterStats BlobWriter::stats() {
+  std::lock_guard<std::mutex> guard(mu_);
+  return stats_;
+}
+
+}  // namespace coffer

@@ -1,0 +1,66 @@
+// Writes new blobs into packs and packs into the store, then indexes them.
+//
+// Crash-safety invariant (docs/FORMAT.md): a pack is uploaded before any
+// index object names it, and Flush returns only after every saved blob is in
+// an uploaded pack named by an uploaded index object. Callers write a
+// snapshot only after Flush succeeds.
+//
+// Thread-safe: Save may be called from many threads at once; compression and
+// encryption run on the calling thread, outside the locks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "repo/index.h"
+#include "repo/pack.h"
+#include "repo/repository.h"
+
+namespace coffer {
+
+struct BlobWriterStats {
+  uint64_t blobs_added = 0;
+  uint64_t bytes_added = 0;         // plaintext
+  uint64_t bytes_added_stored = 0;  // encrypted envelopes
+  uint64_t packs_written = 0;
+};
+
+class BlobWriter {
+ public:
+  explicit BlobWriter(Repository& repo);
+  ~BlobWriter();
+
+  // Stores `plaintext` under `id` unless the repository (index) or this
+  // writer already has it. Returns true when the blob was new. A failed
+  // upload makes this and every later call fail.
+  absl::StatusOr<bool> Save(BlobType type, const Id& id, ByteView plaintext);
+  // True when the blob exists in the index or was saved by this writer.
+  bool Known(const Id& id);
+
+  // Uploads partly filled packs and writes the index object(s), then adds
+  // them to the repository's in-memory index.
+  // REQUIRES: no Save runs concurrently.
+  absl::Status Flush();
+
+  BlobWriterStats stats();
+
+ private:
+  absl::Status UploadPack(std::unique_ptr<PackBuilder> pack);
+  absl::Status WriteIndexObject();
+
+  Repository& repo_;
+  std::mutex mu_;  // guards everything below
+  absl::flat_hash_set<Id> pending_;
+  std::unique_ptr<PackBuilder> open_pack_[2];  // one per blob type: trees pack together
+  IndexObject unwritten_index_;  // uploaded packs not yet in an index object
+  IndexObject indexed_;          // indexed on the store, not yet in repo_.index()
+  BlobWriterStats stats_;
+  absl::Status error_;
+};
+
+}  // namespace coffer

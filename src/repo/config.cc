@@ -1,0 +1,76 @@
+#include "repo/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "repo/object_kind.h"
+
+namespace coffer {
+
+absl::Status ValidateConfig(const RepoConfig& c) {
+  if (c.version != kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "repository format version ", c.version, " is not supported (this coffer reads version ",
+        kFormatVersion, ")"));
+  }
+  if (c.chunker_algorithm != kChunkerAlgorithm) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unknown chunker algorithm \"", c.chunker_algorithm, "\""));
+  }
+  COFFER_RETURN_IF_ERROR(ValidateChunkerParams(c.chunker));
+  if (c.pack_size < (1u << 20) || c.pack_size > (1u << 30)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pack size ", c.pack_size, " is out of range (1 MiB to 1 GiB)"));
+  }
+  return absl::OkStatus();
+}
+
+Bytes EncryptConfig(const RepoConfig& c, const Key32& index_key) {
+  nlohmann::json j = {
+      {"version", c.version},
+      {"repo_id", c.repo_id.Hex()},
+      {"chunker",
+       {{"algorithm", c.chunker_algorithm},
+        {"min_size", c.chunker.min_size},
+        {"avg_size", c.chunker.avg_size},
+        {"max_size", c.chunker.max_size}}},
+      {"data_cipher", std::string(CipherName(c.data_cipher))},
+      {"compression", {{"codec", std::string(CodecName(c.compression.codec))}, {"level", c.compression.level}}},
+      {"pack_size", c.pack_size},
+      {"created_unix", c.created_unix},
+  };
+  return Seal(Cipher::kXChaCha20Poly1305, index_key, AsBytes(j.dump()), AsBytes(kConfigAad));
+}
+
+absl::StatusOr<RepoConfig> DecryptConfig(ByteView stored, const Key32& index_key) {
+  auto plain = Open(index_key, stored, AsBytes(kConfigAad));
+  if (!plain.ok()) return Annotate(plain.status(), "config");
+  RepoConfig c;
+  try {
+    auto j = nlohmann::json::parse(AsChars(*plain));
+    c.version = j.at("version").get<uint32_t>();
+    auto id = Id::FromHex(j.at("repo_id").get<std::string>());
+    if (!id) return absl::DataLossError("config: malformed repo_id");
+    c.repo_id = *id;
+    const auto& ch = j.at("chunker");
+    c.chunker_algorithm = ch.at("algorithm").get<std::string>();
+    c.chunker.min_size = ch.at("min_size").get<uint32_t>();
+    c.chunker.avg_size = ch.at("avg_size").get<uint32_t>();
+    c.chunker.max_size = ch.at("max_size").get<uint32_t>();
+    auto cipher = ParseCipherName(j.at("data_cipher").get<std::string>());
+    auto codec = ParseCodecName(j.at("compression").at("codec").get<std::string>());
+    if (!cipher || !codec) return absl::DataLossError("config: unknown cipher or codec");
+    c.data_cipher = *cipher;
+    c.compression.codec = *codec;
+    c.compression.level = j.at("compression").at("level").get<int>();
+    c.pack_size = j.at("pack_size").get<uint32_t>();
+    c.created_unix = j.at("created_unix").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat("config: malformed: ", e.what()));
+  }
+  COFFER_RETURN_IF_ERROR(Annotate(ValidateConfig(c), "config"));
+  return c;
+}
+
+}  // namespace coffer

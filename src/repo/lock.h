@@ -1,0 +1,70 @@
+// Repository locks (locks/<random id>): a backup or check holds a shared lock,
+// prune and repair an exclusive one. A lock object is encrypted with the index
+// key and refreshed every few minutes while held; one not refreshed for
+// kStaleAfter, or whose process is gone from this host, is stale and ignored.
+//
+// Acquisition writes the lock first and then looks for conflicts, removing
+// its own lock again on conflict: two racing exclusive lockers both back off
+// rather than both proceeding.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "base/id.h"
+#include "crypto/secret.h"
+#include "store/store.h"
+
+namespace coffer {
+
+inline constexpr int64_t kLockStaleAfterSeconds = 30 * 60;
+inline constexpr int64_t kLockRefreshSeconds = 5 * 60;
+
+struct LockInfo {
+  Id id;
+  std::string host, user;
+  int64_t pid = 0;
+  bool exclusive = false;
+  int64_t created_unix = 0;
+  int64_t refreshed_unix = 0;
+};
+
+bool IsLockStale(const LockInfo& lock, int64_t now_unix);
+std::string DescribeLock(const LockInfo& lock);
+
+absl::StatusOr<std::vector<LockInfo>> ListLocks(Store& store, const Key32& index_key);
+
+// Holds a lock until destroyed; refreshes it on a background thread.
+class RepoLock {
+ public:
+  // FailedPrecondition naming the holder ("locked exclusively by pid 42 on
+  // host h since 2026-…") when a conflicting lock exists.
+  static absl::StatusOr<std::unique_ptr<RepoLock>> Acquire(Store& store, const Key32& index_key,
+                                                           bool exclusive);
+  ~RepoLock();
+  const LockInfo& info() const { return info_; }
+
+ private:
+  RepoLock(Store& store, const Key32& index_key, LockInfo info);
+  void RefreshLoop();
+
+  Store& store_;
+  Key32 index_key_;
+  LockInfo info_;
+  std::string name_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread refresher_;
+};
+
+// Removes stale locks (or, with all=true, every lock). Returns how many.
+absl::StatusOr<int> RemoveLocks(Store& store, const Key32& index_key, bool all);
+
+}  // namespace coffer

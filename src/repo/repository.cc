@@ -1,0 +1,268 @@
+#include "repo/repository.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "compress/codec.h"
+#include "repo/host_info.h"
+#include "repo/object_kind.h"
+
+namespace coffer {
+
+Repository::Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig config, Id key_slot_id)
+    : store_(std::move(store)),
+      keys_(std::move(keys)),
+      config_(std::move(config)),
+      key_slot_id_(key_slot_id),
+      hasher_(std::make_unique<KeyedHasher>(keys_.id_key.view())),
+      chunker_(std::make_unique<Chunker>(config_.chunker, GearTable::FromSeed(keys_.ChunkerSeed().view()))) {}
+
+absl::StatusOr<Id> Repository::PutContentAddressed(std::string (*name_of)(const Id&), ByteView data) {
+  Id id = Sha256(data);
+  absl::Status s = store_->PutIfAbsent(name_of(id), data);
+  // The same bytes under the same name: already durable.
+  if (!s.ok() && !absl::IsAlreadyExists(s)) return s;
+  return id;
+}
+
+absl::StatusOr<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Store> store,
+                                                             std::string_view password,
+                                                             const InitOptions& options) {
+  if (password.empty()) return absl::InvalidArgumentError("the password is empty");
+  auto existing = store->Stat(kConfigName);
+  if (existing.ok())
+    return absl::AlreadyExistsError(absl::StrCat("a repository already exists at ", store->Describe()));
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+
+  RepoConfig config;
+  config.repo_id = Id::FromBytes(Key32::Random().view());
+  config.chunker = options.chunker;
+  config.data_cipher = options.data_cipher.value_or(AesGcmIsFast() ? Cipher::kAes256Gcm
+                                                                   : Cipher::kXChaCha20Poly1305);
+  config.compression = options.compression;
+  config.pack_size = options.pack_size;
+  config.created_unix = absl::ToUnixSeconds(absl::Now());
+  COFFER_RETURN_IF_ERROR(ValidateConfig(config));
+
+  MasterKeys keys = MasterKeys::Generate();
+  KeySlotInfo info = options.slot_info;
+  if (info.host.empty()) info.host = CurrentHostName();
+  if (info.user.empty()) info.user = CurrentUserName();
+  if (info.created_unix == 0) info.created_unix = config.created_unix;
+  info.write_only = false;
+  COFFER_ASSIGN_OR_RETURN(Bytes slot, CreateKeySlot(keys, password, options.kdf, info));
+  Id slot_id = Sha256(slot);
+  // Key slot first: the config's presence is what makes this a repository.
+  COFFER_RETURN_IF_ERROR(store->PutIfAbsent(KeySlotName(slot_id), slot));
+  absl::Status s = store->PutIfAbsent(kConfigName, EncryptConfig(config, keys.index_key));
+  if (!s.ok()) {
+    (void)store->Delete(KeySlotName(slot_id));
+    if (absl::IsAlreadyExists(s))
+      return absl::AlreadyExistsError(absl::StrCat("a repository already exists at ", store->Describe()));
+    return s;
+  }
+  return std::unique_ptr<Repository>(new Repository(std::move(store), std::move(keys), config, slot_id));
+}
+
+absl::StatusOr<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Store> store,
+                                                             std::string_view password) {
+  auto config_data = store->Get(kConfigName);
+  if (absl::IsNotFound(config_data.status()))
+    return absl::NotFoundError(
+        absl::StrCat("no coffer repository at ", store->Describe(), " (it has no config object)"));
+  if (!config_data.ok()) return config_data.status();
+
+  std::vector<std::string> slot_names;
+  COFFER_RETURN_IF_ERROR(store->List(kKeysPrefix, [&](const ObjectInfo& info) {
+    slot_names.push_back(info.name);
+    return absl::OkStatus();
+  }));
+  std::sort(slot_names.begin(), slot_names.end());
+  if (slot_names.empty())
+    return absl::DataLossError(absl::StrCat("repository at ", store->Describe(), " has no key slots"));
+
+  absl::Status last_error = absl::UnauthenticatedError("wrong password");
+  for (const std::string& name : slot_names) {
+    auto slot = store->Get(name);
+    if (!slot.ok()) return slot.status();
+    auto keys = OpenKeySlot(*slot, password);
+    if (absl::IsUnauthenticated(keys.status())) continue;
+    if (!keys.ok()) {
+      last_error = Annotate(keys.status(), name);
+      continue;
+    }
+    auto slot_id = IdFromObjectName(name);
+    COFFER_ASSIGN_OR_RETURN(RepoConfig config, DecryptConfig(*config_data, keys->index_key));
+    return std::unique_ptr<Repository>(
+        new Repository(std::move(store), std::move(*keys), config, slot_id.value_or(Id{})));
+  }
+  if (absl::IsUnauthenticated(last_error))
+    return absl::UnauthenticatedError(absl::StrCat(
+        "wrong password: none of the ", slot_names.size(), " key slot(s) of the repository at ",
+        store->Describe(), " opens with it"));
+  return last_error;
+}
+
+absl::Status Repository::RequireReadAccess(std::string_view operation) const {
+  if (keys_.can_read()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("the key ", key_slot_id_.ShortHex(),
+                                                  " is write-only: it cannot ", operation));
+}
+
+absl::Status Repository::LoadIndex() {
+  Index fresh;
+  COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) -> absl::Status {
+    auto data = store_->Get(info.name);
+    if (!data.ok()) return data.status();
+    auto object = DecryptIndexObject(*data, keys_.index_key);
+    if (!object.ok()) return Annotate(object.status(), info.name);
+    fresh.Merge(*object);
+    return absl::OkStatus();
+  }));
+  index_ = std::move(fresh);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Key32> Repository::PackDataKey(const Id& pack) {
+  {
+    std::lock_guard<std::mutex> guard(pack_keys_mu_);
+    if (auto it = pack_keys_.find(pack); it != pack_keys_.end()) return it->second;
+  }
+  COFFER_ASSIGN_OR_RETURN(Bytes prefix, store_->GetRange(PackName(pack), 0, kPackPrefixSize));
+  auto key = OpenPackDataKey(prefix, keys_.data_key_pair());
+  if (!key.ok()) return Annotate(key.status(), PackName(pack));
+  std::lock_guard<std::mutex> guard(pack_keys_mu_);
+  pack_keys_.emplace(pack, *key);
+  return *key;
+}
+
+absl::StatusOr<Bytes> Repository::ReadBlob(const Id& id) {
+  COFFER_RETURN_IF_ERROR(RequireReadAccess("read backup data"));
+  auto ref = index_.Find(id);
+  if (!ref) return absl::NotFoundError(absl::StrCat("blob ", id.Hex(), " is not in the index"));
+  std::string pack_name = PackName(ref->pack);
+  auto context = [&] { return absl::StrCat("blob ", id.ShortHex(), " in ", pack_name); };
+  COFFER_ASSIGN_OR_RETURN(Key32 key, PackDataKey(ref->pack));
+  auto envelope = store_->GetRange(pack_name, ref->blob.offset, ref->blob.length);
+  if (!envelope.ok()) return Annotate(envelope.status(), context());
+  auto payload = OpenPackedBlob(key, id, *envelope);
+  if (!payload.ok()) return Annotate(payload.status(), context());
+  auto plain = DecompressBlob(*payload, ref->blob.raw_length);
+  if (!plain.ok()) return Annotate(plain.status(), context());
+  if (plain->size() != ref->blob.raw_length || hasher_->Hash(*plain) != id)
+    return absl::DataLossError(absl::StrCat(context(), ": content does not match its id"));
+  return plain;
+}
+
+absl::StatusOr<Tree> Repository::ReadTree(const Id& id) {
+  COFFER_ASSIGN_OR_RETURN(Bytes data, ReadBlob(id));
+  auto tree = DecodeTree(data);
+  if (!tree.ok()) return Annotate(tree.status(), absl::StrCat("tree ", id.ShortHex()));
+  return tree;
+}
+
+absl::StatusOr<std::vector<SnapshotEntry>> Repository::ListSnapshots() {
+  COFFER_RETURN_IF_ERROR(RequireReadAccess("read snapshots"));
+  std::vector<SnapshotEntry> out;
+  COFFER_RETURN_IF_ERROR(store_->List(kSnapshotsPrefix, [&](const ObjectInfo& info) -> absl::Status {
+    auto id = IdFromObjectName(info.name);
+    if (!id) return absl::OkStatus();
+    auto data = store_->Get(info.name);
+    if (absl::IsNotFound(data.status())) return absl::OkStatus();  // forgotten meanwhile
+    if (!data.ok()) return data.status();
+    auto snapshot = DecryptSnapshot(*data, keys_.data_key_pair());
+    if (!snapshot.ok()) return Annotate(snapshot.status(), info.name);
+    out.push_back({*id, std::move(*snapshot)});
+    return absl::OkStatus();
+  }));
+  std::sort(out.begin(), out.end(), [](const SnapshotEntry& a, const SnapshotEntry& b) {
+    return std::tie(a.snapshot.time_ns, a.id) < std::tie(b.snapshot.time_ns, b.id);
+  });
+  return out;
+}
+
+absl::StatusOr<SnapshotEntry> Repository::FindSnapshot(std::string_view ref) {
+  COFFER_ASSIGN_OR_RETURN(auto all, ListSnapshots());
+  if (ref == "latest") {
+    if (all.empty()) return absl::NotFoundError("the repository has no snapshots yet");
+    return all.back();
+  }
+  if (ref.size() < 4 || ref.size() > 64 || !std::all_of(ref.begin(), ref.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      }))
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", ref, "\" is not a snapshot id (use \"latest\" or at least 4 hex digits of an id)"));
+  std::vector<SnapshotEntry> matches;
+  for (auto& e : all)
+    if (absl::StartsWith(e.id.Hex(), ref)) matches.push_back(e);
+  if (matches.empty()) return absl::NotFoundError(absl::StrCat("no snapshot matches \"", ref, "\""));
+  if (matches.size() > 1)
+    return absl::InvalidArgumentError(absl::StrCat("\"", ref, "\" matches ", matches.size(),
+                                                   " snapshots; give more digits"));
+  return matches.front();
+}
+
+absl::StatusOr<Id> Repository::SaveSnapshot(const Snapshot& snapshot) {
+  return PutContentAddressed(&SnapshotName, EncryptSnapshot(snapshot, config_.data_cipher, keys_.public_key));
+}
+
+absl::StatusOr<Id> Repository::AddKey(std::string_view password, KeySlotInfo info, const KdfParams& kdf) {
+  if (password.empty()) return absl::InvalidArgumentError("the new password is empty");
+  if (info.write_only == false) COFFER_RETURN_IF_ERROR(RequireReadAccess("add a full key"));
+  if (info.host.empty()) info.host = CurrentHostName();
+  if (info.user.empty()) info.user = CurrentUserName();
+  if (info.created_unix == 0) info.created_unix = absl::ToUnixSeconds(absl::Now());
+  COFFER_ASSIGN_OR_RETURN(Bytes slot, CreateKeySlot(keys_, password, kdf, info));
+  return PutContentAddressed(&KeySlotName, slot);
+}
+
+absl::StatusOr<std::vector<KeySlotEntry>> Repository::ListKeys() {
+  std::vector<KeySlotEntry> out;
+  COFFER_RETURN_IF_ERROR(store_->List(kKeysPrefix, [&](const ObjectInfo& info) -> absl::Status {
+    auto id = IdFromObjectName(info.name);
+    if (!id) return absl::OkStatus();
+    COFFER_ASSIGN_OR_RETURN(Bytes data, store_->Get(info.name));
+    auto slot = ReadKeySlotInfo(data);
+    if (!slot.ok()) return Annotate(slot.status(), info.name);
+    out.push_back({*id, *slot, *id == key_slot_id_});
+    return absl::OkStatus();
+  }));
+  std::sort(out.begin(), out.end(), [](const KeySlotEntry& a, const KeySlotEntry& b) {
+    return std::tie(a.info.created_unix, a.id) < std::tie(b.info.created_unix, b.id);
+  });
+  return out;
+}
+
+absl::Status Repository::RemoveKey(const Id& slot) {
+  if (slot == key_slot_id_)
+    return absl::FailedPreconditionError(
+        "refusing to remove the key slot in use; open the repository with another password first");
+  COFFER_ASSIGN_OR_RETURN(auto slots, ListKeys());
+  auto it = std::find_if(slots.begin(), slots.end(), [&](const KeySlotEntry& e) { return e.id == slot; });
+  if (it == slots.end()) return absl::NotFoundError(absl::StrCat("no key slot ", slot.Hex()));
+  int full_left = 0;
+  for (const auto& e : slots)
+    if (!e.info.write_only && e.id != slot) ++full_left;
+  if (full_left == 0)
+    return absl::FailedPreconditionError("refusing to remove the last key slot that can read the data");
+  return store_->Delete(KeySlotName(slot));
+}
+
+absl::StatusOr<Id> Repository::ChangePassword(std::string_view new_password, const KdfParams& kdf) {
+  COFFER_ASSIGN_OR_RETURN(auto slots, ListKeys());
+  KeySlotInfo info;
+  for (const auto& e : slots)
+    if (e.current) info = e.info;
+  info.created_unix = 0;
+  info.write_only = !keys_.can_read();
+  COFFER_ASSIGN_OR_RETURN(Id added, AddKey(new_password, info, kdf));
+  // The new slot is durable before the old one goes: a crash leaves both.
+  COFFER_RETURN_IF_ERROR(store_->Delete(KeySlotName(key_slot_id_)));
+  key_slot_id_ = added;
+  return added;
+}
+
+}  // namespace coffer

@@ -1,0 +1,116 @@
+// An open repository: a store, the keys from one key slot, the config and
+// the in-memory index. Everything above this layer reads and writes the
+// repository only through this class and BlobWriter.
+//
+// Thread-safety: after Open/Init, const methods and ReadBlob/ReadTree may be
+// called concurrently; LoadIndex, AddToIndex and the key methods may not run
+// concurrently with anything else.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "chunk/chunker.h"
+#include "crypto/password_kdf.h"
+#include "hash/keyed_hash.h"
+#include "repo/config.h"
+#include "repo/index.h"
+#include "repo/key_slot.h"
+#include "repo/master_keys.h"
+#include "repo/snapshot.h"
+#include "repo/tree.h"
+#include "store/store.h"
+
+namespace coffer {
+
+struct InitOptions {
+  ChunkerParams chunker;
+  std::optional<Cipher> data_cipher;  // default: AES-256-GCM when the CPU has it
+  Compression compression;
+  uint32_t pack_size = kDefaultPackSize;
+  KdfParams kdf = NewKdfParams();
+  KeySlotInfo slot_info;  // host/user filled in when empty
+};
+
+struct SnapshotEntry {
+  Id id;
+  Snapshot snapshot;
+};
+
+struct KeySlotEntry {
+  Id id;
+  KeySlotInfo info;
+  bool current = false;
+};
+
+class Repository {
+ public:
+  // AlreadyExists when the store already holds a repository (a config).
+  static absl::StatusOr<std::unique_ptr<Repository>> Init(std::unique_ptr<Store> store,
+                                                          std::string_view password,
+                                                          const InitOptions& options);
+  // NotFound when the store holds no repository; Unauthenticated when no key
+  // slot opens with the password. Does not load the index (see LoadIndex).
+  static absl::StatusOr<std::unique_ptr<Repository>> Open(std::unique_ptr<Store> store,
+                                                          std::string_view password);
+
+  Store& store() { return *store_; }
+  const RepoConfig& config() const { return config_; }
+  const MasterKeys& keys() const { return keys_; }
+  const KeyedHasher& hasher() const { return *hasher_; }
+  const Chunker& chunker() const { return *chunker_; }
+  const Id& key_slot_id() const { return key_slot_id_; }
+  // PermissionDenied ("the key … is write-only: cannot <operation>").
+  absl::Status RequireReadAccess(std::string_view operation) const;
+
+  // Reads every index object (again). Index objects that fail to decrypt are
+  // an error naming the object.
+  absl::Status LoadIndex();
+  const Index& index() const { return index_; }
+  void AddToIndex(const IndexObject& object) { index_.Merge(object); }
+
+  // Reads a blob, decrypts, decompresses and checks that its keyed hash
+  // matches `id`. NotFound when the index has no such blob; DataLoss naming
+  // the pack when it is damaged.
+  absl::StatusOr<Bytes> ReadBlob(const Id& id);
+  absl::StatusOr<Tree> ReadTree(const Id& id);
+
+  // Snapshots, newest last. Unreadable snapshot objects are an error.
+  absl::StatusOr<std::vector<SnapshotEntry>> ListSnapshots();
+  // "latest", a full id or a unique prefix of at least 4 hex digits.
+  absl::StatusOr<SnapshotEntry> FindSnapshot(std::string_view ref);
+  absl::StatusOr<Id> SaveSnapshot(const Snapshot& snapshot);
+
+  // Key slots.
+  absl::StatusOr<Id> AddKey(std::string_view password, KeySlotInfo info, const KdfParams& kdf);
+  absl::StatusOr<std::vector<KeySlotEntry>> ListKeys();
+  // FailedPrecondition for the slot in use or the last full slot.
+  absl::Status RemoveKey(const Id& slot);
+  // Writes a new slot for the same keys, then removes the current one.
+  absl::StatusOr<Id> ChangePassword(std::string_view new_password, const KdfParams& kdf);
+
+  // Writes an encrypted object under the SHA-256 of its bytes in `prefix`
+  // style (helpers for BlobWriter and engine); returns the id.
+  absl::StatusOr<Id> PutContentAddressed(std::string (*name_of)(const Id&), ByteView data);
+
+ private:
+  Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig config, Id key_slot_id);
+  absl::StatusOr<Key32> PackDataKey(const Id& pack);
+
+  std::unique_ptr<Store> store_;
+  MasterKeys keys_;
+  RepoConfig config_;
+  Id key_slot_id_;
+  std::unique_ptr<KeyedHasher> hasher_;
+  std::unique_ptr<Chunker> chunker_;
+  Index index_;
+  std::mutex pack_keys_mu_;
+  absl::flat_hash_map<Id, Key32> pack_keys_;  // data keys of packs read so far
+};
+
+}  // namespace coffer

@@ -1,0 +1,188 @@
+#include "repo/tree.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "base/base64.h"
+
+namespace coffer {
+namespace {
+
+using nlohmann::json;
+
+// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF):
+// exactly what the JSON writer accepts.
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t extra;
+    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c < 0x80) {
+      extra = 0;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (s.size() - i - 1 < extra) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b >> 6) != 0x2) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Strings that may be arbitrary bytes go in as text when they are UTF-8.
+void PutName(json& j, const char* field, const std::string& value) {
+  if (IsValidUtf8(value)) {
+    j[field] = value;
+  } else {
+    j[std::string(field) + "_b64"] = Base64Encode(AsBytes(value));
+  }
+}
+
+std::optional<std::string> GetName(const json& j, const char* field) {
+  if (auto it = j.find(field); it != j.end()) return it->get<std::string>();
+  if (auto it = j.find(std::string(field) + "_b64"); it != j.end()) {
+    auto bytes = Base64Decode(it->get<std::string>());
+    if (!bytes) return std::nullopt;
+    return ToString(*bytes);
+  }
+  return std::string();
+}
+
+std::optional<NodeType> ParseNodeType(std::string_view s) {
+  if (s == "file") return NodeType::kFile;
+  if (s == "dir") return NodeType::kDir;
+  if (s == "symlink") return NodeType::kSymlink;
+  if (s == "fifo") return NodeType::kFifo;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view NodeTypeName(NodeType type) {
+  switch (type) {
+    case NodeType::kFile: return "file";
+    case NodeType::kDir: return "dir";
+    case NodeType::kSymlink: return "symlink";
+    case NodeType::kFifo: return "fifo";
+  }
+  return "unknown";
+}
+
+Bytes EncodeTree(const Tree& tree) {
+  json nodes = json::array();
+  for (const Node& n : tree.nodes) {
+    json j;
+    PutName(j, "name", n.name);
+    j["type"] = NodeTypeName(n.type);
+    j["mode"] = n.mode;
+    j["uid"] = n.uid;
+    j["gid"] = n.gid;
+    if (!n.user.empty()) PutName(j, "user", n.user);
+    if (!n.group.empty()) PutName(j, "group", n.group);
+    j["mtime_ns"] = n.mtime_ns;
+    j["atime_ns"] = n.atime_ns;
+    j["ctime_ns"] = n.ctime_ns;
+    if (n.type == NodeType::kFile) {
+      j["size"] = n.size;
+      json content = json::array();
+      for (const ContentPart& p : n.content)
+        content.push_back(p.is_hole() ? json(absl::StrCat("hole:", p.hole)) : json(p.blob.Hex()));
+      j["content"] = std::move(content);
+      if (n.links > 1) {
+        j["links"] = n.links;
+        j["inode"] = n.inode;
+        j["device"] = n.device;
+      }
+    }
+    if (n.subtree) j["subtree"] = n.subtree->Hex();
+    if (n.type == NodeType::kSymlink) PutName(j, "target", n.link_target);
+    if (!n.xattrs.empty()) {
+      json xs = json::array();
+      for (const Xattr& x : n.xattrs) {
+        json xj;
+        PutName(xj, "name", x.name);
+        xj["value"] = Base64Encode(x.value);
+        xs.push_back(std::move(xj));
+      }
+      j["xattrs"] = std::move(xs);
+    }
+    nodes.push_back(std::move(j));
+  }
+  return ToBytes(json{{"nodes", std::move(nodes)}}.dump());
+}
+
+absl::StatusOr<Tree> DecodeTree(ByteView data) {
+  Tree tree;
+  try {
+    json doc = json::parse(AsChars(data));
+    for (const json& j : doc.at("nodes")) {
+      Node n;
+      auto name = GetName(j, "name");
+      auto type = ParseNodeType(j.at("type").get<std::string>());
+      if (!name || name->empty() || !type) return absl::DataLossError("tree: node without name or type");
+      n.name = *name;
+      n.type = *type;
+      n.mode = j.at("mode").get<uint32_t>();
+      n.uid = j.at("uid").get<uint32_t>();
+      n.gid = j.at("gid").get<uint32_t>();
+      n.user = GetName(j, "user").value_or("");
+      n.group = GetName(j, "group").value_or("");
+      n.mtime_ns = j.at("mtime_ns").get<int64_t>();
+      n.atime_ns = j.value("atime_ns", int64_t{0});
+      n.ctime_ns = j.value("ctime_ns", int64_t{0});
+      n.size = j.value("size", uint64_t{0});
+      n.links = j.value("links", uint64_t{1});
+      n.inode = j.value("inode", uint64_t{0});
+      n.device = j.value("device", uint64_t{0});
+      if (auto it = j.find("content"); it != j.end()) {
+        for (const json& part : *it) {
+          std::string s = part.get<std::string>();
+          ContentPart p;
+          if (s.rfind("hole:", 0) == 0) {
+            p.hole = std::stoull(s.substr(5));
+            if (p.hole == 0) return absl::DataLossError("tree: empty hole");
+          } else {
+            auto id = Id::FromHex(s);
+            if (!id) return absl::DataLossError("tree: malformed content id");
+            p.blob = *id;
+          }
+          n.content.push_back(p);
+        }
+      }
+      if (auto it = j.find("subtree"); it != j.end()) {
+        auto id = Id::FromHex(it->get<std::string>());
+        if (!id) return absl::DataLossError("tree: malformed subtree id");
+        n.subtree = *id;
+      }
+      if (n.type == NodeType::kDir && !n.subtree) return absl::DataLossError("tree: directory without subtree");
+      if (n.type == NodeType::kSymlink) n.link_target = GetName(j, "target").value_or("");
+      if (auto it = j.find("xattrs"); it != j.end()) {
+        for (const json& xj : *it) {
+          auto xname = GetName(xj, "name");
+          auto value = Base64Decode(xj.at("value").get<std::string>());
+          if (!xname || !value) return absl::DataLossError("tree: malformed xattr");
+          n.xattrs.push_back({*xname, *value});
+        }
+      }
+      tree.nodes.push_back(std::move(n));
+    }
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat("tree: malformed: ", e.what()));
+  }
+  return tree;
+}
+
+}  // namespace coffer
