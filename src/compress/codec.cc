@@ -1,0 +1,189 @@
+// Blob payload: [codec: u8][raw length: varint (LEB128)][codec data].
+// kNone carries the raw bytes; kLz4 a single LZ4 block (no frame); kZstd one
+// or more zstd frames. The raw length is written first so a reader can refuse
+// a decompression bomb before allocating anything.
+#include "compress/codec.h"
+
+#include <lz4.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "base/byte_io.h"
+
+namespace coffer {
+namespace {
+
+constexpr int kZstdDefaultLevel = 3;
+
+struct ZstdCCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct ZstdDCtxFree {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+// Contexts are reused per thread: creating one costs more than compressing a
+// small blob, and a context may not be shared between threads.
+ZSTD_CCtx* ThreadCCtx() {
+  thread_local std::unique_ptr<ZSTD_CCtx, ZstdCCtxFree> ctx(ZSTD_createCCtx());
+  return ctx.get();
+}
+ZSTD_DCtx* ThreadDCtx() {
+  thread_local std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> ctx(ZSTD_createDCtx());
+  return ctx.get();
+}
+
+void PutHeader(Codec codec, size_t raw_size, Bytes& out) {
+  ByteWriter w;
+  w.U8(static_cast<uint8_t>(codec));
+  w.Varint(raw_size);
+  out = w.Take();
+}
+
+Bytes StoreUncompressed(ByteView raw) {
+  Bytes out;
+  PutHeader(Codec::kNone, raw.size(), out);
+  out.insert(out.end(), raw.begin(), raw.end());
+  return out;
+}
+
+// Compresses into `out` after its header. Returns false when the codec cannot
+// make the data smaller (or fails), in which case the caller stores it raw.
+bool CompressLz4(ByteView raw, Bytes& out) {
+  if (raw.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return false;
+  const int src_size = static_cast<int>(raw.size());
+  // Only a result strictly smaller than the input is worth keeping.
+  const int capacity = src_size - 1;
+  if (capacity <= 0) return false;
+  const size_t header = out.size();
+  out.resize(header + static_cast<size_t>(capacity));
+  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()),
+                                     reinterpret_cast<char*>(out.data() + header), src_size,
+                                     capacity);
+  if (n <= 0) return false;
+  out.resize(header + static_cast<size_t>(n));
+  return true;
+}
+
+bool CompressZstd(ByteView raw, int level, Bytes& out) {
+  if (raw.size() < 2) return false;
+  ZSTD_CCtx* ctx = ThreadCCtx();
+  if (ctx == nullptr) return false;
+  if (level == 0) level = kZstdDefaultLevel;
+  level = std::clamp(level, ZSTD_minCLevel(), ZSTD_maxCLevel());
+  const size_t header = out.size();
+  const size_t capacity = raw.size() - 1;
+  out.resize(header + capacity);
+  const size_t n =
+      ZSTD_compressCCtx(ctx, out.data() + header, capacity, raw.data(), raw.size(), level);
+  // Too small a buffer is an error (dstSize_tooSmall): the data did not shrink.
+  if (ZSTD_isError(n)) return false;
+  out.resize(header + n);
+  return true;
+}
+
+absl::Status Malformed(const std::string& what) {
+  return absl::DataLossError(absl::StrCat("malformed compressed blob: ", what));
+}
+
+}  // namespace
+
+std::string_view CodecName(Codec codec) {
+  switch (codec) {
+    case Codec::kNone:
+      return "none";
+    case Codec::kLz4:
+      return "lz4";
+    case Codec::kZstd:
+      return "zstd";
+  }
+  return "unknown";
+}
+
+std::optional<Codec> ParseCodecName(std::string_view name) {
+  for (Codec c : {Codec::kNone, Codec::kLz4, Codec::kZstd}) {
+    if (name == CodecName(c)) return c;
+  }
+  return std::nullopt;
+}
+
+Bytes CompressBlob(ByteView raw, const Compression& compression) {
+  Bytes out;
+  PutHeader(compression.codec, raw.size(), out);
+  bool compressed = false;
+  switch (compression.codec) {
+    case Codec::kLz4:
+      compressed = CompressLz4(raw, out);
+      break;
+    case Codec::kZstd:
+      compressed = CompressZstd(raw, compression.level, out);
+      break;
+    case Codec::kNone:
+      break;
+  }
+  return compressed ? out : StoreUncompressed(raw);
+}
+
+absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size) {
+  ByteReader r(payload);
+  const std::optional<uint8_t> codec_byte = r.U8();
+  if (!codec_byte) return Malformed("empty payload");
+  const std::optional<uint64_t> raw_size = r.Varint();
+  if (!raw_size) return Malformed("truncated or invalid raw length");
+  if (*raw_size > max_raw_size) {
+    return Malformed(absl::StrCat("declared raw length ", *raw_size, " exceeds the limit of ",
+                                  max_raw_size, " bytes"));
+  }
+  const ByteView data = payload.subspan(r.position());
+  const size_t n = static_cast<size_t>(*raw_size);
+
+  switch (*codec_byte) {
+    case static_cast<uint8_t>(Codec::kNone): {
+      if (data.size() != n) {
+        return Malformed(absl::StrCat("uncompressed blob holds ", data.size(),
+                                      " bytes but declares ", n));
+      }
+      return Bytes(data.begin(), data.end());
+    }
+    case static_cast<uint8_t>(Codec::kLz4): {
+      if (n > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+          data.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+        return Malformed("lz4 block too large");
+      }
+      Bytes out(n);
+      char spare;  // LZ4 wants a valid pointer even for an empty output
+      char* dst = n == 0 ? &spare : reinterpret_cast<char*>(out.data());
+      const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(data.data()), dst,
+                                          static_cast<int>(data.size()), static_cast<int>(n));
+      if (got < 0) return Malformed("corrupt lz4 data");
+      if (static_cast<size_t>(got) != n) {
+        return Malformed(absl::StrCat("lz4 data decompressed to ", got, " bytes, expected ", n));
+      }
+      return out;
+    }
+    case static_cast<uint8_t>(Codec::kZstd): {
+      ZSTD_DCtx* ctx = ThreadDCtx();
+      if (ctx == nullptr) return absl::ResourceExhaustedError("out of memory decompressing blob");
+      Bytes out(n);
+      uint8_t spare;
+      uint8_t* dst = n == 0 ? &spare : out.data();
+      const size_t got = ZSTD_decompressDCtx(ctx, dst, n, data.data(), data.size());
+      if (ZSTD_isError(got)) {
+        return Malformed(absl::StrCat("corrupt zstd data (", ZSTD_getErrorName(got), ")"));
+      }
+      if (got != n) {
+        return Malformed(absl::StrCat("zstd data decompressed to ", got, " bytes, expected ", n));
+      }
+      return out;
+    }
+    default:
+      return Malformed(absl::StrCat("unknown codec ", static_cast<int>(*codec_byte)));
+  }
+}
+
+}  // namespace coffer
