@@ -21,6 +21,8 @@ struct KeyPair {
 // Size of a sealed 32-byte key: 32 + crypto_box_SEALBYTES (48) = 80.
 constexpr size_t kSealedKeySize = 80;
 
+// Returns kSealedKeySize bytes, or an empty result when `public_key` is not
+// usable (a low-order X25519 point, e.g. all zeros).
 Bytes SealKeyTo(const Key32& public_key, const Key32& key_to_seal);
 // DataLoss when the sealed bytes are malformed or not sealed to this pair.
 absl::StatusOr<Key32> OpenSealedKey(const KeyPair& pair, ByteView sealed);
