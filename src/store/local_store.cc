@@ -1,0 +1,485 @@
+// The local store: one file per object under a root directory.
+//
+// Invariants:
+// - An object's file appears under its final name only complete and fsynced:
+//   it is written to ".tmp-<random>" in the same directory, fsynced, then
+//   renamed (Put) or renamed without replacing / hard-linked (PutIfAbsent)
+//   into place, and the directory is fsynced so the new entry survives a crash.
+// - ".tmp-*" entries are never objects: ValidateObjectName rejects such
+//   components, and List skips them, so a crash's leftovers stay invisible.
+// - Files and directories are created owner-only (0600 / 0700, like restic):
+//   a repository holds wrapped keys.
+#include "store/local_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "base/status_macros.h"
+#include "store/store_errors.h"
+
+namespace coffer {
+namespace {
+
+constexpr std::string_view kTempPrefix = ".tmp-";
+constexpr mode_t kFileMode = 0600;
+constexpr mode_t kDirMode = 0700;
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
+
+absl::StatusCode CodeForErrno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return absl::StatusCode::kNotFound;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::StatusCode::kPermissionDenied;
+    case ENOSPC:
+    case EDQUOT:
+    case EFBIG:
+      return absl::StatusCode::kResourceExhausted;
+    case EEXIST:
+      return absl::StatusCode::kAlreadyExists;
+    case ENAMETOOLONG:
+      return absl::StatusCode::kInvalidArgument;
+    case EISDIR:
+    case ENOTEMPTY:
+    case ELOOP:
+      return absl::StatusCode::kFailedPrecondition;
+    case EIO:
+    case EAGAIN:
+    case EBUSY:
+    case EINTR:
+    case ETIMEDOUT:
+    case ESTALE:
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case ENOBUFS:
+      return absl::StatusCode::kUnavailable;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { Close(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+
+  int get() const { return fd_; }
+  void Reset(int fd) {
+    Close();
+    fd_ = fd;
+  }
+  // Returns 0 or the errno of close(). EINTR counts as closed: on Linux the
+  // descriptor is gone either way and retrying could close someone else's.
+  int Close() {
+    if (fd_ < 0) return 0;
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc != 0 && errno != EINTR ? errno : 0;
+  }
+
+ private:
+  int fd_;
+};
+
+int OpenRetry(const char* path, int flags, mode_t mode = 0) {
+  int fd;
+  do fd = ::open(path, flags, mode);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// Returns 0 or errno; handles short writes and EINTR.
+int WriteAll(int fd, ByteView data) {
+  const uint8_t* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, std::min<size_t>(left, size_t{1} << 30));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return EIO;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+// Reads exactly out.size() bytes at `offset`. Returns 0, errno, or -1 when
+// the file ends first.
+int ReadAllAt(int fd, MutableByteView out, uint64_t offset) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, std::min<size_t>(out.size() - done, size_t{1} << 30),
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) return -1;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int FsyncRetry(int fd) {
+  while (::fsync(fd) != 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
+}
+
+// Returns 0 or errno. Filesystems that cannot fsync a directory (EINVAL)
+// give no stronger guarantee to ask for, so that is not an error.
+int SyncDirectory(const std::string& dir) {
+  Fd fd(OpenRetry(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return errno;
+  int err = FsyncRetry(fd.get());
+  return err == EINVAL ? 0 : err;
+}
+
+std::string_view ParentOf(std::string_view path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  return path.substr(0, slash == 0 ? 1 : slash);
+}
+
+// mkdir -p, fsyncing the parent of every directory it creates. Returns 0 or
+// errno (ENOTDIR when something in the way is not a directory).
+int MakeDirectories(const std::string& dir) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (::mkdir(dir.c_str(), kDirMode) == 0) {
+      std::string_view parent = ParentOf(dir);
+      return parent.empty() ? SyncDirectory(".") : SyncDirectory(std::string(parent));
+    }
+    int err = errno;
+    if (err == EEXIST) {
+      struct stat st;
+      if (::stat(dir.c_str(), &st) != 0) return errno;
+      return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    }
+    std::string_view parent = ParentOf(dir);
+    if (err != ENOENT || parent.empty() || parent == dir) return err;
+    if (int perr = MakeDirectories(std::string(parent)); perr != 0) return perr;
+  }
+  return ENOENT;  // The parent vanished again between mkdir calls.
+}
+
+std::string TempName() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(rng()));
+  return StoreCat(kTempPrefix, hex);
+}
+
+std::string NormalizeRoot(const std::filesystem::path& root) {
+  std::string s = root.empty() ? "." : root.lexically_normal().string();
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s;
+}
+
+class LocalStore final : public Store {
+ public:
+  explicit LocalStore(const std::filesystem::path& root)
+      : root_(NormalizeRoot(root)),
+        root_slash_(root_ == "/" ? root_ : root_ + "/"),
+        description_("local store " + root_) {}
+
+  absl::Status Put(std::string_view name, ByteView data) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    COFFER_ASSIGN_OR_RETURN(std::string temp, WriteTemp(name, data));
+    std::string path = PathOf(name);
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      ::unlink(temp.c_str());
+      return Fail(err, name, "renaming into place", /*writing=*/true);
+    }
+    return SyncParent(name);
+  }
+
+  absl::Status PutIfAbsent(std::string_view name, ByteView data) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    std::string path = PathOf(name);
+    // A cheap early answer that spares writing the data; the atomic check
+    // is the rename below.
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) return AlreadyExists(name);
+    COFFER_ASSIGN_OR_RETURN(std::string temp, WriteTemp(name, data));
+    // Both renameat2(RENAME_NOREPLACE) and link() fail with EEXIST, atomically,
+    // when the name exists; link() serves filesystems without the former.
+    int err = 0;
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+      err = errno;
+      if (err == EINVAL || err == ENOSYS || err == EOPNOTSUPP)
+        err = ::link(temp.c_str(), path.c_str()) == 0 ? 0 : errno;
+    }
+    ::unlink(temp.c_str());  // Already gone after a successful rename.
+    if (err == EEXIST) return AlreadyExists(name);
+    if (err != 0) return Fail(err, name, "moving into place", /*writing=*/true);
+    return SyncParent(name);
+  }
+
+  absl::StatusOr<Bytes> Get(std::string_view name) override {
+    return Read(name, /*whole=*/true, 0, 0);
+  }
+
+  absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset, uint64_t length) override {
+    return Read(name, /*whole=*/false, offset, length);
+  }
+
+  absl::StatusOr<ObjectInfo> Stat(std::string_view name) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    struct stat st;
+    if (::stat(PathOf(name).c_str(), &st) != 0) return Fail(errno, name);
+    if (!S_ISREG(st.st_mode)) return NotAnObject(name);
+    return ObjectInfo{std::string(name), static_cast<uint64_t>(st.st_size)};
+  }
+
+  absl::Status List(std::string_view prefix,
+                    const std::function<absl::Status(const ObjectInfo&)>& fn) override {
+    // Only the directory named by the prefix's complete components can hold
+    // matches; its last, partial component filters that directory's entries.
+    size_t slash = prefix.rfind('/');
+    std::string_view dir = slash == std::string_view::npos ? "" : prefix.substr(0, slash);
+    std::string_view partial = slash == std::string_view::npos ? prefix : prefix.substr(slash + 1);
+    // A prefix whose directory part no valid name can have matches nothing
+    // (and must not make us look outside the root).
+    if (slash != std::string_view::npos && !ValidateObjectName(dir).ok()) return absl::OkStatus();
+    std::string rel = dir.empty() ? "" : StoreCat(dir, "/");
+    std::vector<DirId> ancestors;
+    return Walk(rel, partial, ancestors, fn);
+  }
+
+  absl::Status Delete(std::string_view name) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    // No fsync of the directory: a deletion lost in a crash leaves an object
+    // nothing references, which the next prune removes again.
+    if (::unlink(PathOf(name).c_str()) != 0) {
+      int err = errno;
+      if (err == EISDIR) return NotAnObject(name);
+      return Fail(err, name);
+    }
+    return absl::OkStatus();
+  }
+
+  std::string Describe() const override { return description_; }
+
+ private:
+  std::string PathOf(std::string_view name) const { return StoreCat(root_slash_, name); }
+
+  std::string DirectoryOf(std::string_view name) const {
+    size_t slash = name.rfind('/');
+    return slash == std::string_view::npos ? root_ : PathOf(name.substr(0, slash));
+  }
+
+  // A message that names the store and the object; `op` says which step
+  // failed when it is not the obvious one.
+  absl::Status Fail(int err, std::string_view name, std::string_view op = {},
+                    bool writing = false) const {
+    if (err == ENOTDIR) COFFER_RETURN_IF_ERROR(CheckRoot());
+    absl::StatusCode code = CodeForErrno(err);
+    // Writing, a file or directory in the way is a conflict, not a missing object.
+    if (writing && (err == ENOTDIR || err == EISDIR)) code = absl::StatusCode::kFailedPrecondition;
+    std::string what = op.empty() ? ErrnoText(err) : StoreCat(op, ": ", ErrnoText(err));
+    return ObjectError(code, description_, name, what);
+  }
+
+  absl::Status AlreadyExists(std::string_view name) const {
+    return ObjectError(absl::StatusCode::kAlreadyExists, description_, name, "already exists");
+  }
+
+  absl::Status NotAnObject(std::string_view name) const {
+    return ObjectError(absl::StatusCode::kNotFound, description_, name,
+                       "not found (the path is a directory or special file)");
+  }
+
+  absl::Status CheckRoot() const {
+    struct stat st;
+    if (::stat(root_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+      return absl::FailedPreconditionError(
+          StoreCat(description_, ": ", root_, " exists but is not a directory"));
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncParent(std::string_view name) const {
+    if (int err = SyncDirectory(DirectoryOf(name)); err != 0)
+      return Fail(err, name, "syncing its directory");
+    return absl::OkStatus();
+  }
+
+  // Writes and fsyncs a temporary file next to `name`'s final place, creating
+  // directories as needed. Returns its path; leaves nothing behind on failure.
+  absl::StatusOr<std::string> WriteTemp(std::string_view name, ByteView data) {
+    std::string dir = DirectoryOf(name);
+    std::string temp;
+    Fd fd;
+    for (int attempt = 0;; ++attempt) {
+      temp = StoreCat(dir, "/", TempName());
+      fd.Reset(OpenRetry(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode));
+      if (fd.get() >= 0) break;
+      int err = errno;
+      if (attempt >= 3) return Fail(err, name, "creating a temporary file", true);
+      if (err == EEXIST) continue;  // A name collision; draw another.
+      if (err != ENOENT) return Fail(err, name, "creating a temporary file", true);
+      if (int derr = MakeDirectories(dir); derr != 0)
+        return Fail(derr, name, StoreCat("creating directory ", dir), true);
+    }
+    int err = WriteAll(fd.get(), data);
+    const char* op = "writing";
+    if (err == 0) {
+      op = "fsync";
+      err = FsyncRetry(fd.get());
+    }
+    if (err == 0) {
+      op = "closing";
+      err = fd.Close();
+    }
+    if (err != 0) {
+      fd.Close();
+      ::unlink(temp.c_str());
+      return Fail(err, name, op, true);
+    }
+    return temp;
+  }
+
+  absl::StatusOr<Bytes> Read(std::string_view name, bool whole, uint64_t offset, uint64_t length) {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    // O_NONBLOCK: a FIFO in the tree must not hang a reader; no effect on files.
+    Fd fd(OpenRetry(PathOf(name).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (fd.get() < 0) return Fail(errno, name);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return Fail(errno, name, "fstat");
+    if (!S_ISREG(st.st_mode)) return NotAnObject(name);
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (whole) {
+      offset = 0;
+      length = size;
+    }
+    COFFER_RETURN_IF_ERROR(CheckObjectRange(description_, name, size, offset, length));
+    Bytes out(length);
+    int err = ReadAllAt(fd.get(), out, offset);
+    if (err < 0)
+      return ObjectError(absl::StatusCode::kDataLoss, description_, name,
+                         StoreCat("file ended before its size of ", size, " bytes"));
+    if (err != 0) return Fail(err, name, "reading");
+    return out;
+  }
+
+  using DirId = std::pair<dev_t, ino_t>;
+
+  struct DirectoryEntries {
+    DirId id{};
+    std::vector<std::string> names;  // Sorted; without "." and "..".
+  };
+
+  // Lists the directory `rel` (relative to the root, "" or ending in '/'):
+  // its entries starting with `partial`, and everything below them.
+  // `ancestors` holds the directories being walked, so a symlink loop is
+  // skipped rather than followed forever.
+  absl::Status Walk(const std::string& rel, std::string_view partial, std::vector<DirId>& ancestors,
+                    const std::function<absl::Status(const ObjectInfo&)>& fn) {
+    std::string path =
+        rel.empty() ? root_ : PathOf(std::string_view(rel).substr(0, rel.size() - 1));
+    COFFER_ASSIGN_OR_RETURN(DirectoryEntries dir, ReadDirectory(path, rel));
+    ancestors.push_back(dir.id);
+    absl::Status status = WalkEntries(rel, partial, dir.names, ancestors, fn);
+    ancestors.pop_back();
+    return status;
+  }
+
+  absl::Status WalkEntries(const std::string& rel, std::string_view partial,
+                           const std::vector<std::string>& entries, std::vector<DirId>& ancestors,
+                           const std::function<absl::Status(const ObjectInfo&)>& fn) {
+    for (const std::string& entry : entries) {
+      if (!entry.starts_with(partial) || entry.starts_with(kTempPrefix)) continue;
+      std::string name = StoreCat(rel, entry);
+      struct stat st;
+      // stat, not lstat: a symlinked directory (data/ on another disk) is
+      // followed, as Get and Stat follow it.
+      if (::stat(PathOf(name).c_str(), &st) != 0) {
+        int err = errno;
+        if (err == ENOENT) continue;  // Deleted while we list, or a dangling link.
+        return ListError(err, name);
+      }
+      if (S_ISREG(st.st_mode)) {
+        COFFER_RETURN_IF_ERROR(fn(ObjectInfo{name, static_cast<uint64_t>(st.st_size)}));
+      } else if (S_ISDIR(st.st_mode)) {
+        DirId id{st.st_dev, st.st_ino};
+        if (std::find(ancestors.begin(), ancestors.end(), id) != ancestors.end()) continue;
+        COFFER_RETURN_IF_ERROR(Walk(StoreCat(name, "/"), "", ancestors, fn));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // A directory's entries; none when it does not exist.
+  absl::StatusOr<DirectoryEntries> ReadDirectory(const std::string& path, std::string_view rel) {
+    DirectoryEntries out;
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) {
+      int err = errno;
+      if (err == ENOTDIR) COFFER_RETURN_IF_ERROR(CheckRoot());
+      // A missing root is an empty store; a missing or non-directory
+      // component of the prefix simply matches nothing.
+      if (err == ENOENT || err == ENOTDIR) return out;
+      return ListError(err, rel);
+    }
+    struct stat st;
+    if (::fstat(::dirfd(dir), &st) == 0) out.id = {st.st_dev, st.st_ino};
+    int err = 0;
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(dir);
+      if (e == nullptr) {
+        err = errno;
+        break;
+      }
+      std::string_view entry = e->d_name;
+      if (entry != "." && entry != "..") out.names.emplace_back(entry);
+    }
+    ::closedir(dir);
+    if (err != 0) return ListError(err, rel);
+    std::sort(out.names.begin(), out.names.end());
+    return out;
+  }
+
+  absl::Status ListError(int err, std::string_view rel) const {
+    return absl::Status(
+        CodeForErrno(err),
+        StoreCat(description_, ": listing ", rel.empty() ? root_ : rel, ": ", ErrnoText(err)));
+  }
+
+  const std::string root_;        // Normalized, no trailing '/' (unless "/").
+  const std::string root_slash_;  // root_ with one trailing '/'.
+  const std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> NewLocalStore(const std::filesystem::path& root) {
+  return std::make_unique<LocalStore>(root);
+}
+
+}  // namespace coffer

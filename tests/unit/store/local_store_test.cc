@@ -1,0 +1,190 @@
+#include "store/local_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store_conformance.h"
+#include "support/temp_dir.h"
+#include "support/tree_builder.h"
+
+using namespace coffer;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> TempFilesUnder(const fs::path& root) {
+  std::vector<std::string> temps;
+  for (const auto& entry : fs::recursive_directory_iterator(root))
+    if (entry.path().filename().string().starts_with(".tmp-")) temps.push_back(entry.path());
+  return temps;
+}
+
+std::set<std::string> ListedNames(Store& store, std::string_view prefix = "") {
+  std::set<std::string> names;
+  COFFER_REQUIRE_OK(store.List(prefix, [&](const ObjectInfo& info) {
+    names.insert(info.name);
+    return absl::OkStatus();
+  }));
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("local store keeps the Store contract") {
+  testing::TempDir dir;
+  testing::RunStoreConformance([&] { return NewLocalStore(dir.path() / "repo"); });
+}
+
+TEST_CASE("local store keeps each object as a plain owner-only file under its name") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  COFFER_REQUIRE_OK(store->Put("data/ab/ab12", AsBytes("pack bytes")));
+  CHECK(testing::ReadFile(dir / "data/ab/ab12") == "pack bytes");
+  struct stat st;
+  REQUIRE(::stat((dir / "data/ab/ab12").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  REQUIRE(::stat((dir / "data/ab").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+}
+
+TEST_CASE("local store leaves no temporary files behind") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  for (int i = 0; i < 100; ++i) {
+    std::string name = "data/0" + std::to_string(i % 30 % 7) + "/" + std::to_string(i % 30);
+    COFFER_REQUIRE_OK(store->Put(name, testing::RandomBytes(i * 10, i)));
+    absl::Status again = store->PutIfAbsent(name, AsBytes("loser"));
+    CHECK(again.code() == absl::StatusCode::kAlreadyExists);
+  }
+  CHECK(TempFilesUnder(dir.path()).empty());
+  CHECK(ListedNames(*store).size() == 30);
+}
+
+TEST_CASE("a temporary file left by a crash is invisible and harmless") {
+  testing::TempDir dir;
+  testing::WriteFile(dir / ".tmp-xyz", "half-written");
+  testing::WriteFile(dir / "data/ab/.tmp-0123456789abcdef", "half-written pack");
+  testing::WriteFile(dir / "data/.tmp-dir/inside", "under a temporary directory");
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  CHECK(ListedNames(*store).empty());
+
+  COFFER_REQUIRE_OK(store->Put("data/ab/abcd", AsBytes("real")));
+  COFFER_REQUIRE_OK(store->PutIfAbsent("config", AsBytes("config")));
+  CHECK(ListedNames(*store) == std::set<std::string>{"config", "data/ab/abcd"});
+  CHECK(ListedNames(*store, "data/ab/") == std::set<std::string>{"data/ab/abcd"});
+  CHECK(ListedNames(*store, ".tmp").empty());
+  CHECK(ListedNames(*store, "data/.tmp-dir/").empty());
+  CHECK(store->Get(".tmp-xyz").status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(store->Delete("data/ab/.tmp-0123456789abcdef").code() ==
+        absl::StatusCode::kInvalidArgument);
+  // Left alone: cleaning up is not the store's business while another writer
+  // might still be writing it.
+  CHECK(testing::ReadFile(dir / ".tmp-xyz") == "half-written");
+}
+
+TEST_CASE("local store messages name the store, the object and the system error") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  absl::Status s = store->Get("data/ab/ab12").status();
+  CHECK(s.code() == absl::StatusCode::kNotFound);
+  CHECK(std::string(s.message()) ==
+        "local store " + dir.path().string() + ": object data/ab/ab12: No such file or directory");
+}
+
+TEST_CASE("Describe names the root, normalized") {
+  CHECK(NewLocalStore("/srv/repo")->Describe() == "local store /srv/repo");
+  CHECK(NewLocalStore("/srv/repo/")->Describe() == "local store /srv/repo");
+  CHECK(NewLocalStore("/srv//x/../repo/.")->Describe() == "local store /srv/repo");
+}
+
+TEST_CASE("a missing root is an empty store until the first Put creates it") {
+  testing::TempDir dir;
+  fs::path root = dir / "a/b/repo";
+  std::unique_ptr<Store> store = NewLocalStore(root);
+  CHECK(ListedNames(*store).empty());
+  CHECK(store->Get("config").status().code() == absl::StatusCode::kNotFound);
+  CHECK(store->Delete("config").code() == absl::StatusCode::kNotFound);
+  CHECK_FALSE(fs::exists(root));
+  COFFER_REQUIRE_OK(store->Put("keys/k1", AsBytes("key")));
+  CHECK(fs::is_directory(root / "keys"));
+}
+
+TEST_CASE("a root that is a regular file gives a clear error") {
+  testing::TempDir dir;
+  fs::path root = dir / "not-a-dir";
+  testing::WriteFile(root, "a file");
+  std::unique_ptr<Store> store = NewLocalStore(root);
+  auto check = [&](const absl::Status& s) {
+    INFO(s.ToString());
+    CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+    CHECK_THAT(std::string(s.message()),
+               Catch::Contains(root.string() + " exists but is not a directory"));
+  };
+  check(store->Put("config", AsBytes("x")));
+  check(store->Put("data/ab/x", AsBytes("x")));
+  check(store->PutIfAbsent("config", AsBytes("x")));
+  check(store->Get("config").status());
+  check(store->GetRange("config", 0, 0).status());
+  check(store->Stat("config").status());
+  check(store->Delete("config"));
+  check(store->List("", [](const ObjectInfo&) { return absl::OkStatus(); }));
+  check(store->List("data/", [](const ObjectInfo&) { return absl::OkStatus(); }));
+  CHECK(testing::ReadFile(root) == "a file");
+}
+
+TEST_CASE("an unreadable root is PermissionDenied") {
+  if (::geteuid() == 0) {
+    WARN("skipped: running as root, which bypasses permission checks");
+    return;
+  }
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path() / "repo");
+  COFFER_REQUIRE_OK(store->Put("config", AsBytes("x")));
+  fs::permissions(dir / "repo", fs::perms::none);
+  auto check = [](const absl::Status& s) {
+    INFO(s.ToString());
+    CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  };
+  check(store->Put("config", AsBytes("y")));
+  check(store->Get("config").status());
+  check(store->Stat("config").status());
+  check(store->List("", [](const ObjectInfo&) { return absl::OkStatus(); }));
+  fs::permissions(dir / "repo", fs::perms::owner_all);
+  CHECK(testing::ReadFile(dir / "repo/config") == "x");
+}
+
+TEST_CASE("a directory where an object would be is not an object, and blocks a Put") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  COFFER_REQUIRE_OK(store->Put("a/b", AsBytes("object under a/")));
+  CHECK(store->Get("a").status().code() == absl::StatusCode::kNotFound);
+  CHECK(store->Stat("a").status().code() == absl::StatusCode::kNotFound);
+  CHECK(store->Delete("a").code() == absl::StatusCode::kNotFound);
+  absl::Status over_dir = store->Put("a", AsBytes("x"));
+  INFO(over_dir.ToString());
+  CHECK(over_dir.code() == absl::StatusCode::kFailedPrecondition);
+  absl::Status under_file = store->Put("a/b/c", AsBytes("x"));
+  INFO(under_file.ToString());
+  CHECK(under_file.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(store->Get("a/b/c").status().code() == absl::StatusCode::kNotFound);
+  CHECK(ListedNames(*store) == std::set<std::string>{"a/b"});
+  CHECK(TempFilesUnder(dir.path()).empty());
+}
+
+TEST_CASE("local store follows symlinked directories and survives symlink loops") {
+  testing::TempDir dir;
+  fs::path root = dir / "repo";
+  testing::WriteFile(dir / "elsewhere/ab/ab12", "pack on another disk");
+  fs::create_directories(root);
+  fs::create_directory_symlink(dir / "elsewhere", root / "data");
+  fs::create_directory_symlink(root, root / "loop");
+  std::unique_ptr<Store> store = NewLocalStore(root);
+  CHECK(ListedNames(*store) == std::set<std::string>{"data/ab/ab12"});
+  CHECK(ToString(*store->Get("data/ab/ab12")) == "pack on another disk");
+}
