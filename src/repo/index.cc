@@ -48,7 +48,7 @@ absl::StatusOr<IndexObject> DecryptIndexObject(ByteView stored, const Key32& ind
     return absl::DataLossError(absl::StrCat("index object: unsupported version ", *version));
   IndexObject out;
   auto bad = [](std::string_view what) {
-    return absl::DataLossError(absl::StrCat("index object: malformed ", what));
+    return absl::DataLossError(absl::StrCat("index object: malformed ", std::string(what)));
   };
   auto superseded = r.Varint();
   // Each id takes 32 bytes, so a count above remaining()/32 is a lie.

@@ -109,7 +109,7 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Sto
 absl::Status Repository::RequireReadAccess(std::string_view operation) const {
   if (keys_.can_read()) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat("the key ", key_slot_id_.ShortHex(),
-                                                  " is write-only: it cannot ", operation));
+                                                  " is write-only: it cannot ", std::string(operation)));
 }
 
 absl::Status Repository::LoadIndex() {
@@ -194,13 +194,13 @@ absl::StatusOr<SnapshotEntry> Repository::FindSnapshot(std::string_view ref) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
       }))
     return absl::InvalidArgumentError(absl::StrCat(
-        "\"", ref, "\" is not a snapshot id (use \"latest\" or at least 4 hex digits of an id)"));
+        "\"", std::string(ref), "\" is not a snapshot id (use \"latest\" or at least 4 hex digits of an id)"));
   std::vector<SnapshotEntry> matches;
   for (auto& e : all)
-    if (absl::StartsWith(e.id.Hex(), ref)) matches.push_back(e);
-  if (matches.empty()) return absl::NotFoundError(absl::StrCat("no snapshot matches \"", ref, "\""));
+    if (absl::StartsWith(e.id.Hex(), std::string(ref))) matches.push_back(e);
+  if (matches.empty()) return absl::NotFoundError(absl::StrCat("no snapshot matches \"", std::string(ref), "\""));
   if (matches.size() > 1)
-    return absl::InvalidArgumentError(absl::StrCat("\"", ref, "\" matches ", matches.size(),
+    return absl::InvalidArgumentError(absl::StrCat("\"", std::string(ref), "\" matches ", matches.size(),
                                                    " snapshots; give more digits"));
   return matches.front();
 }

@@ -1,0 +1,578 @@
+#include "engine/backup.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
+#include "base/work_queue.h"
+#include "engine/files_cache.h"
+#include "engine/node_metadata.h"
+#include "engine/pattern.h"
+#include "engine/source_scanner.h"
+#include "repo/blob_writer.h"
+#include "repo/host_info.h"
+#include "repo/lock.h"
+
+namespace coffer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One regular file (or stream) being chunked. Workers fill in blob ids of
+// its parts; `outstanding` counts chunks not yet stored.
+struct FileJob {
+  std::string path;
+  std::deque<ContentPart> parts;  // deque: workers hold pointers into it
+  std::atomic<int> outstanding{0};
+  bool failed = false;
+  uint64_t size = 0;
+  std::optional<FileFingerprint> fingerprint;  // set: record in the files cache
+};
+
+struct DirJob;
+struct Entry {
+  Node node;
+  std::shared_ptr<FileJob> file;
+  std::unique_ptr<DirJob> dir;
+};
+struct DirJob {
+  std::vector<Entry> entries;
+  std::optional<Id> tree;  // set once finished
+};
+
+// Source paths arranged as the directories that lead to them.
+struct PathTrie {
+  std::map<std::string, PathTrie> children;
+  std::string full_path;
+  bool is_source = false;
+  const StreamSource* stream = nullptr;
+};
+
+std::string ErrnoText() { return strerror(errno); }
+
+class Backup {
+ public:
+  Backup(Repository& repo, const BackupOptions& options)
+      : repo_(repo),
+        options_(options),
+        writer_(repo),
+        start_(Clock::now()),
+        start_unix_ns_(absl::ToUnixNanos(absl::Now())) {
+    const ChunkerParams& p = repo.config().chunker;
+    buffer_.resize(std::max<size_t>(size_t{2} * p.max_size, size_t{16} << 20));
+  }
+
+  absl::StatusOr<BackupResult> Run();
+
+ private:
+  absl::Status BuildTrie(PathTrie& root, std::vector<std::string>& paths);
+  void ProcessTrie(const PathTrie& trie, DirJob& dir);
+  void AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device);
+  void WalkDir(const std::string& path, DirJob& dir, dev_t root_device);
+  void ProcessFile(const std::string& path, Entry& entry, const struct stat& st);
+  void ProcessStream(const StreamSource& stream, const std::string& name, DirJob& parent);
+  absl::Status ChunkInto(const std::function<absl::StatusOr<size_t>(MutableByteView)>& read,
+                         const std::shared_ptr<FileJob>& job);
+  void SubmitChunk(const std::shared_ptr<FileJob>& job, ByteView data);
+  void Enqueue(DirJob* dir);
+  void FinishReadyDirs(bool block);
+  absl::Status FinishDir(DirJob& dir);
+  void Warn(const std::string& path, const std::string& message, bool is_error);
+  void Report(bool force);
+  bool Stopped() const { return cancelled_ || !Fatal().ok(); }
+  absl::Status Fatal() const {
+    std::lock_guard<std::mutex> guard(fatal_mu_);
+    return fatal_;
+  }
+  void SetFatal(absl::Status s) {
+    std::lock_guard<std::mutex> guard(fatal_mu_);
+    if (fatal_.ok()) fatal_ = std::move(s);
+  }
+
+  Repository& repo_;
+  const BackupOptions& options_;
+  BlobWriter writer_;
+  std::unique_ptr<WorkQueue> workers_;
+  std::unique_ptr<FilesCache> cache_;
+  std::unique_ptr<SourceScanner> scanner_;
+  Bytes buffer_;
+  std::deque<DirJob*> unfinished_;  // post-order: children before parents
+  Clock::time_point start_, last_report_{};
+  int64_t start_unix_ns_;
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex fatal_mu_;
+  absl::Status fatal_;
+  SnapshotSummary summary_;
+  std::vector<SnapshotError> errors_;
+  std::string current_path_;
+  std::atomic<uint64_t> bytes_done_{0};
+  uint64_t files_done_ = 0;
+};
+
+absl::Status Backup::BuildTrie(PathTrie& root, std::vector<std::string>& paths) {
+  for (const std::string& raw : options_.paths) {
+    if (raw.empty()) return absl::InvalidArgumentError("an empty path was given to back up");
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(raw, ec).lexically_normal();
+    std::string p = abs.string();
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0)
+      return absl::NotFoundError(absl::StrCat("cannot back up ", raw, ": ", ErrnoText()));
+    paths.push_back(p);
+  }
+  for (const StreamSource& s : options_.streams) {
+    if (s.path.empty() || s.path[0] != '/' || s.path.back() == '/')
+      return absl::InvalidArgumentError(
+          absl::StrCat("stream path \"", s.path, "\" must be an absolute file path such as /db/dump.sql"));
+    paths.push_back(s.path);
+  }
+  if (paths.empty()) return absl::InvalidArgumentError("nothing to back up: give at least one path or stream");
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  for (const std::string& p : paths) {
+    PathTrie* node = &root;
+    std::string so_far;
+    size_t start = 1;
+    bool covered = false;
+    while (start <= p.size() && !covered) {
+      size_t end = p.find('/', start);
+      if (end == std::string::npos) end = p.size();
+      std::string name = p.substr(start, end - start);
+      so_far += "/" + name;
+      node = &node->children[name];
+      node->full_path = so_far;
+      covered = node->is_source || node->stream;  // already inside another source
+      start = end + 1;
+    }
+    if (covered || p == "/") continue;
+    node->is_source = true;
+    for (const StreamSource& s : options_.streams)
+      if (s.path == p) node->stream = &s, node->is_source = false;
+  }
+  return absl::OkStatus();
+}
+
+void Backup::ProcessTrie(const PathTrie& trie, DirJob& dir) {
+  for (const auto& [name, child] : trie.children) {
+    if (Stopped()) return;
+    if (child.stream) {
+      ProcessStream(*child.stream, name, dir);
+    } else if (child.is_source) {
+      struct stat st;
+      dev_t device = lstat(child.full_path.c_str(), &st) == 0 ? st.st_dev : 0;
+      AddEntry(child.full_path, name, dir, device);
+    } else {
+      // A directory on the way to a source: its own metadata, and only the
+      // children that lead to sources.
+      Entry e;
+      struct stat st;
+      if (lstat(child.full_path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        e.node = *NodeFromStat(name, st);
+      } else {
+        e.node.name = name;
+        e.node.type = NodeType::kDir;
+        e.node.mode = 0755;
+      }
+      e.dir = std::make_unique<DirJob>();
+      ProcessTrie(child, *e.dir);
+      Enqueue(e.dir.get());
+      dir.entries.push_back(std::move(e));
+    }
+  }
+}
+
+void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device) {
+  if (Stopped()) return;
+  if (MatchesAny(options_.excludes, path)) return;
+  current_path_ = path;
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) {
+    Warn(path, absl::StrCat("cannot stat: ", ErrnoText()), true);
+    return;
+  }
+  auto node = NodeFromStat(name, st);
+  if (absl::IsUnimplemented(node.status())) {
+    Warn(path, std::string(node.status().message()), false);
+    return;
+  }
+  Entry e;
+  e.node = std::move(*node);
+  auto xattrs = ReadUserXattrs(path);
+  if (xattrs.ok()) {
+    e.node.xattrs = std::move(*xattrs);
+  } else {
+    Warn(path, std::string(xattrs.status().message()), false);
+  }
+  switch (e.node.type) {
+    case NodeType::kDir:
+      e.dir = std::make_unique<DirJob>();
+      if (options_.one_file_system && st.st_dev != root_device) {
+        Warn(path, "not descending into another file system", false);
+      } else {
+        WalkDir(path, *e.dir, root_device);
+      }
+      Enqueue(e.dir.get());
+      summary_.dirs++;
+      break;
+    case NodeType::kSymlink: {
+      std::string target(static_cast<size_t>(st.st_size > 0 ? st.st_size : 256) + 1, '\0');
+      ssize_t n = readlink(path.c_str(), target.data(), target.size());
+      if (n < 0) {
+        Warn(path, absl::StrCat("cannot read symlink: ", ErrnoText()), true);
+        return;
+      }
+      target.resize(static_cast<size_t>(n));
+      e.node.link_target = std::move(target);
+      summary_.other_entries++;
+      break;
+    }
+    case NodeType::kFile:
+      ProcessFile(path, e, st);
+      if (e.file->failed) return;
+      break;
+    case NodeType::kFifo:
+      summary_.other_entries++;
+      break;
+  }
+  parent.entries.push_back(std::move(e));
+  Report(false);
+}
+
+void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
+  DIR* d = opendir(path.c_str());
+  if (!d) {
+    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText()), true);
+    return;
+  }
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* ent = readdir(d)) {
+    std::string_view n = ent->d_name;
+    if (n != "." && n != "..") names.emplace_back(n);
+  }
+  if (errno != 0) Warn(path, absl::StrCat("error while reading directory: ", ErrnoText()), true);
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  std::string prefix = path == "/" ? "/" : path + "/";
+  for (const std::string& name : names) {
+    if (Stopped()) return;
+    AddEntry(prefix + name, name, dir, root_device);
+  }
+}
+
+void Backup::ProcessFile(const std::string& path, Entry& entry, const struct stat& st) {
+  auto job = std::make_shared<FileJob>();
+  job->path = path;
+  entry.file = job;
+  FileFingerprint fp{static_cast<uint64_t>(st.st_size), TimespecToNs(st.st_mtim), TimespecToNs(st.st_ctim),
+                     st.st_ino};
+  FilesCache::Lookup lookup = FilesCache::Lookup::kNew;
+  if (cache_) {
+    std::vector<ContentPart> cached;
+    lookup = cache_->Find(path, fp, &cached);
+    if (lookup == FilesCache::Lookup::kUnchanged &&
+        std::all_of(cached.begin(), cached.end(),
+                    [&](const ContentPart& p) { return p.is_hole() || writer_.Known(p.blob); })) {
+      job->parts.assign(cached.begin(), cached.end());
+      job->size = fp.size;
+      job->fingerprint = fp;
+      summary_.files_unchanged++;
+      summary_.bytes_total += fp.size;
+      bytes_done_ += fp.size;
+      files_done_++;
+      return;
+    }
+  }
+
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    job->failed = true;
+    Warn(path, absl::StrCat("cannot open: ", ErrnoText()), true);
+    return;
+  }
+  absl::Status status;
+  // A file with fewer allocated blocks than its size has holes: read only its
+  // data regions and record the holes, so it restores sparse.
+  bool sparse = st.st_blocks * 512 < st.st_size;
+  off_t pos = 0;
+  auto read_range = [&](off_t end) {
+    return [&, end](MutableByteView buf) -> absl::StatusOr<size_t> {
+      size_t want = end < 0 ? buf.size() : std::min<size_t>(buf.size(), static_cast<size_t>(end - pos));
+      if (want == 0) return size_t{0};
+      for (;;) {
+        ssize_t n = pread(fd, buf.data(), want, pos);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return absl::DataLossError(absl::StrCat("read error: ", ErrnoText()));
+        pos += n;
+        return static_cast<size_t>(n);
+      }
+    };
+  };
+  if (sparse) {
+    off_t size = st.st_size;
+    while (status.ok() && pos < size) {
+      off_t data = lseek(fd, pos, SEEK_DATA);
+      if (data < 0) data = size;  // ENXIO: only a hole remains
+      if (data > pos) {
+        job->parts.push_back(ContentPart{Id{}, static_cast<uint64_t>(data - pos)});
+        job->size += static_cast<uint64_t>(data - pos);
+        pos = data;
+      }
+      if (pos >= size) break;
+      off_t hole = lseek(fd, pos, SEEK_HOLE);
+      if (hole < 0 || hole > size) hole = size;
+      uint64_t before = pos;
+      status = ChunkInto(read_range(hole), job);
+      if (static_cast<uint64_t>(pos) == before) break;  // file shrank
+    }
+  } else {
+    status = ChunkInto(read_range(-1), job);
+  }
+  close(fd);
+  if (!status.ok()) {
+    job->failed = true;
+    Warn(path, std::string(status.message()), true);
+    return;
+  }
+  job->fingerprint = fp;
+  (lookup == FilesCache::Lookup::kChanged ? summary_.files_changed : summary_.files_new)++;
+  summary_.bytes_total += job->size;
+  files_done_++;
+  entry.node.size = job->size;
+}
+
+void Backup::ProcessStream(const StreamSource& stream, const std::string& name, DirJob& parent) {
+  Entry e;
+  e.node.name = name;
+  e.node.type = NodeType::kFile;
+  e.node.mode = stream.mode & 07777;
+  e.node.uid = geteuid();
+  e.node.gid = getegid();
+  e.node.mtime_ns = e.node.atime_ns = e.node.ctime_ns = absl::ToUnixNanos(absl::Now());
+  auto job = std::make_shared<FileJob>();
+  job->path = stream.path;
+  e.file = job;
+  current_path_ = stream.path;
+  absl::Status s = ChunkInto(stream.read, job);
+  if (!s.ok()) {
+    Warn(stream.path, absl::StrCat("stream failed: ", s.message()), true);
+    return;
+  }
+  summary_.files_new++;
+  summary_.bytes_total += job->size;
+  files_done_++;
+  e.node.size = job->size;
+  parent.entries.push_back(std::move(e));
+}
+
+absl::Status Backup::ChunkInto(const std::function<absl::StatusOr<size_t>(MutableByteView)>& read,
+                               const std::shared_ptr<FileJob>& job) {
+  const Chunker& chunker = repo_.chunker();
+  const size_t max = chunker.params().max_size;
+  size_t begin = 0, end = 0;
+  bool eof = false;
+  for (;;) {
+    if (Stopped()) return absl::CancelledError("backup stopped");
+    if (!eof && end - begin < max) {
+      if (begin > 0) {
+        std::memmove(buffer_.data(), buffer_.data() + begin, end - begin);
+        end -= begin;
+        begin = 0;
+      }
+      while (!eof && end < buffer_.size()) {
+        COFFER_ASSIGN_OR_RETURN(size_t n, read(MutableByteView(buffer_.data() + end, buffer_.size() - end)));
+        if (n == 0) eof = true;
+        end += n;
+      }
+    }
+    if (begin == end) return absl::OkStatus();
+    size_t len = chunker.NextChunkLength(ByteView(buffer_.data() + begin, end - begin), eof);
+    SubmitChunk(job, ByteView(buffer_.data() + begin, len));
+    begin += len;
+    job->size += len;
+    summary_.bytes_read += len;
+    bytes_done_ += len;
+    Report(false);
+  }
+}
+
+void Backup::SubmitChunk(const std::shared_ptr<FileJob>& job, ByteView data) {
+  job->parts.emplace_back();
+  ContentPart* part = &job->parts.back();
+  job->outstanding++;
+  workers_->Submit([this, job, part, chunk = Bytes(data.begin(), data.end())] {
+    Id id = repo_.hasher().Hash(chunk);
+    auto saved = writer_.Save(BlobType::kData, id, chunk);
+    if (!saved.ok()) SetFatal(saved.status());
+    part->blob = id;
+    job->outstanding--;
+  });
+}
+
+void Backup::Enqueue(DirJob* dir) {
+  unfinished_.push_back(dir);
+  FinishReadyDirs(false);
+}
+
+void Backup::FinishReadyDirs(bool block) {
+  while (!unfinished_.empty() && Fatal().ok()) {
+    DirJob* dir = unfinished_.front();
+    bool ready = std::all_of(dir->entries.begin(), dir->entries.end(),
+                             [](const Entry& e) { return !e.file || e.file->outstanding == 0; });
+    if (!ready) {
+      if (!block) return;
+      workers_->WaitFor(100);
+      Report(false);
+      continue;
+    }
+    absl::Status s = FinishDir(*dir);
+    if (!s.ok()) SetFatal(s);
+    unfinished_.pop_front();
+  }
+}
+
+absl::Status Backup::FinishDir(DirJob& dir) {
+  Tree tree;
+  tree.nodes.reserve(dir.entries.size());
+  for (Entry& e : dir.entries) {
+    if (e.file) {
+      e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
+      if (cache_ && e.file->fingerprint) cache_->Record(e.file->path, *e.file->fingerprint, e.node.content);
+      e.file.reset();
+    }
+    if (e.dir) {
+      e.node.subtree = e.dir->tree;
+      e.dir.reset();  // its tree is stored: free the memory
+    }
+    tree.nodes.push_back(std::move(e.node));
+  }
+  dir.entries.clear();
+  std::sort(tree.nodes.begin(), tree.nodes.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
+  Bytes encoded = EncodeTree(tree);
+  Id id = repo_.hasher().Hash(encoded);
+  COFFER_RETURN_IF_ERROR(writer_.Save(BlobType::kTree, id, encoded).status());
+  dir.tree = id;
+  return absl::OkStatus();
+}
+
+void Backup::Warn(const std::string& path, const std::string& message, bool is_error) {
+  if (is_error) {
+    summary_.errors++;
+    errors_.push_back({path, message});
+  }
+  if (options_.warning) options_.warning(path, message);
+}
+
+void Backup::Report(bool force) {
+  auto now = Clock::now();
+  if (!force && now - last_report_ < std::chrono::milliseconds(100)) return;
+  last_report_ = now;
+  if (!options_.progress) return;
+  Progress p;
+  p.phase = Phase::kBackup;
+  p.files_done = files_done_;
+  p.bytes_done = bytes_done_;
+  if (scanner_) {
+    p.files_total = std::max(scanner_->files(), p.files_done);
+    p.bytes_total = std::max(scanner_->bytes(), p.bytes_done);
+    p.totals_final = scanner_->done();
+  }
+  p.errors = summary_.errors;
+  p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
+  p.current_path = current_path_;
+  if (!options_.progress(p)) cancelled_ = true;
+}
+
+absl::StatusOr<BackupResult> Backup::Run() {
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false));
+  COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
+  PathTrie trie;
+  std::vector<std::string> paths;
+  COFFER_RETURN_IF_ERROR(BuildTrie(trie, paths));
+
+  std::optional<Id> parent;
+  std::string host = options_.host.empty() ? CurrentHostName() : options_.host;
+  if (repo_.keys().can_read()) {
+    auto previous = repo_.ListSnapshots();
+    if (previous.ok()) {
+      for (const auto& e : *previous)
+        if (e.snapshot.host == host && e.snapshot.paths == paths) parent = e.id;
+    }
+  }
+  if (options_.use_files_cache) {
+    std::filesystem::path dir = options_.cache_dir.value_or(DefaultCacheDir());
+    cache_ = std::make_unique<FilesCache>(FilesCache::Load(dir / repo_.config().repo_id.Hex() / "files"));
+  }
+  std::vector<std::string> scan_paths;
+  for (const auto& p : paths)
+    if (std::none_of(options_.streams.begin(), options_.streams.end(),
+                     [&](const StreamSource& s) { return s.path == p; }))
+      scan_paths.push_back(p);
+  scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
+
+  int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::clamp(threads, 1, 64);
+  workers_ = std::make_unique<WorkQueue>(threads, static_cast<size_t>(threads) * 2);
+
+  DirJob root;
+  ProcessTrie(trie, root);
+  Enqueue(&root);
+  FinishReadyDirs(true);
+  workers_->Wait();
+  scanner_->Stop();
+  if (cancelled_) {
+    (void)writer_.Flush();  // keep what was uploaded reusable
+    return absl::CancelledError("backup cancelled; no snapshot was written");
+  }
+  COFFER_RETURN_IF_ERROR(Fatal());
+  Report(true);
+  COFFER_RETURN_IF_ERROR(writer_.Flush());
+
+  BlobWriterStats stats = writer_.stats();
+  Snapshot snap;
+  snap.time_ns = start_unix_ns_;
+  snap.host = host;
+  snap.user = CurrentUserName();
+  snap.paths = paths;
+  snap.tags = options_.tags;
+  snap.parent = parent;
+  snap.tree = *root.tree;
+  snap.partial = !errors_.empty();
+  snap.errors = errors_;
+  snap.program_version = COFFER_VERSION_FROM_BUILD;
+  summary_.blobs_added = stats.blobs_added;
+  summary_.bytes_added = stats.bytes_added;
+  summary_.bytes_added_stored = stats.bytes_added_stored;
+  summary_.duration_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  snap.summary = summary_;
+  COFFER_ASSIGN_OR_RETURN(Id id, repo_.SaveSnapshot(snap));
+  if (cache_) {
+    absl::Status s = cache_->Save();
+    if (!s.ok()) Warn("", absl::StrCat("files cache not saved: ", s.message()), false);
+  }
+  return BackupResult{id, std::move(snap)};
+}
+
+}  // namespace
+
+absl::StatusOr<BackupResult> RunBackup(Repository& repo, const BackupOptions& options) {
+  Backup backup(repo, options);
+  return backup.Run();
+}
+
+}  // namespace coffer

@@ -1,0 +1,134 @@
+#include "engine/files_cache.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "base/byte_io.h"
+
+namespace coffer {
+namespace {
+constexpr uint8_t kMagic[4] = {'C', 'F', 'F', 'C'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kMaxPathLength = 1 << 16;
+}  // namespace
+
+std::filesystem::path DefaultCacheDir() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "coffer";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".cache" / "coffer";
+  return std::filesystem::path("/tmp") / absl::StrCat("coffer-cache-", getuid());
+}
+
+FilesCache FilesCache::Load(const std::filesystem::path& file) {
+  FilesCache cache;
+  cache.file_ = file;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return cache;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string data = ss.str();
+  ByteReader r(AsBytes(data));
+  auto magic = r.Raw(4);
+  auto version = r.U32();
+  if (!magic || !std::equal(magic->begin(), magic->end(), std::begin(kMagic)) || version != kVersion) return cache;
+  auto count = r.Varint();
+  if (!count) return cache;
+  absl::flat_hash_map<std::string, Entry> entries;
+  for (uint64_t i = 0; i < *count; ++i) {
+    auto path = r.String(kMaxPathLength);
+    auto size = r.U64();
+    auto mtime = r.U64(), ctime = r.U64(), inode = r.U64();
+    auto age = r.U32();
+    auto parts = r.Varint();
+    if (!path || !size || !mtime || !ctime || !inode || !age || !parts || *parts > r.remaining()) return cache;
+    Entry e;
+    e.fp = {*size, static_cast<int64_t>(*mtime), static_cast<int64_t>(*ctime), *inode};
+    e.age = *age;
+    for (uint64_t p = 0; p < *parts; ++p) {
+      auto hole = r.Varint();
+      if (!hole) return cache;
+      ContentPart part;
+      part.hole = *hole;
+      if (*hole == 0) {
+        auto id = r.GetId();
+        if (!id) return cache;
+        part.blob = *id;
+      }
+      e.content.push_back(part);
+    }
+    entries.emplace(std::move(*path), std::move(e));
+  }
+  cache.entries_ = std::move(entries);
+  return cache;
+}
+
+FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerprint& fp,
+                                    std::vector<ContentPart>* content) const {
+  auto it = entries_.find(path);
+  if (it == entries_.end()) return Lookup::kNew;
+  if (!(it->second.fp == fp)) return Lookup::kChanged;
+  *content = it->second.content;
+  return Lookup::kUnchanged;
+}
+
+void FilesCache::Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content) {
+  Entry& e = entries_[path];
+  e.fp = fp;
+  e.content = std::move(content);
+  e.age = 0;
+  e.seen = true;
+}
+
+absl::Status FilesCache::Save() const {
+  ByteWriter w;
+  w.Raw(kMagic);
+  w.U32(kVersion);
+  size_t kept = 0;
+  for (const auto& [path, e] : entries_)
+    if (e.seen || e.age + 1 < kMaxAge) ++kept;
+  w.Varint(kept);
+  for (const auto& [path, e] : entries_) {
+    if (!(e.seen || e.age + 1 < kMaxAge)) continue;
+    w.String(path);
+    w.U64(e.fp.size);
+    w.U64(static_cast<uint64_t>(e.fp.mtime_ns));
+    w.U64(static_cast<uint64_t>(e.fp.ctime_ns));
+    w.U64(e.fp.inode);
+    w.U32(e.seen ? 0 : e.age + 1);
+    w.Varint(e.content.size());
+    for (const ContentPart& p : e.content) {
+      w.Varint(p.hole);
+      if (!p.is_hole()) w.PutId(p.blob);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(file_.parent_path(), ec);
+  std::string tmp = file_.string() + ".tmp-" + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
+  const Bytes& bytes = w.bytes();
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      unlink(tmp.c_str());
+      return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
+    }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (rename(tmp.c_str(), file_.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot replace files cache ", file_.string()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace coffer
