@@ -72,7 +72,9 @@ absl::StatusOr<Node> NodeFromStat(const std::string& name, const struct stat& st
   n.user = CachedName(false, st.st_uid);
   n.group = CachedName(true, st.st_gid);
   n.mtime_ns = TimespecToNs(st.st_mtim);
-  n.atime_ns = TimespecToNs(st.st_atim);
+  // A directory's atime changes whenever it is listed (by this backup too),
+  // so recording it would make every backup store new trees.
+  n.atime_ns = n.type == NodeType::kDir ? 0 : TimespecToNs(st.st_atim);
   n.ctime_ns = TimespecToNs(st.st_ctim);
   if (n.type == NodeType::kFile) n.size = static_cast<uint64_t>(st.st_size);
   n.inode = st.st_ino;
@@ -124,6 +126,7 @@ absl::Status ApplyMetadata(const std::string& path, const Node& node, const Appl
   }
   if (!is_link && chmod(path.c_str(), node.mode) != 0) note(ErrnoStatus("changing mode of", path));
   struct timespec times[2] = {NsToTimespec(node.atime_ns), NsToTimespec(node.mtime_ns)};
+  if (node.atime_ns == 0) times[0].tv_nsec = UTIME_OMIT;  // not recorded
   if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
     note(ErrnoStatus("setting times of", path));
   return first;

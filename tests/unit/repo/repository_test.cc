@@ -1,0 +1,199 @@
+#include <catch2/catch.hpp>
+
+#include "repo/blob_writer.h"
+#include "repo/lock.h"
+#include "repo/object_kind.h"
+#include "repo/repository.h"
+#include "support/repo_fixture.h"
+#include "support/temp_dir.h"
+#include "support/tree_builder.h"
+
+using namespace coffer;
+using coffer::testing::MustInit;
+
+namespace {
+std::vector<std::string> Names(Store& store, std::string_view prefix) {
+  std::vector<std::string> names;
+  REQUIRE(store.List(prefix, [&](const ObjectInfo& i) {
+                 names.push_back(i.name);
+                 return absl::OkStatus();
+               }).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+TEST_CASE("a repository opens with its password and refuses a wrong one") {
+  coffer::testing::TempDir dir;
+  { MustInit(NewLocalStore(dir.path()), "right horse"); }
+  auto ok = Repository::Open(NewLocalStore(dir.path()), "right horse");
+  REQUIRE(ok.ok());
+  auto bad = Repository::Open(NewLocalStore(dir.path()), "wrong horse");
+  REQUIRE(absl::IsUnauthenticated(bad.status()));
+  CHECK_THAT(std::string(bad.status().message()), Catch::Contains("wrong password"));
+}
+
+TEST_CASE("opening a directory that is not a repository says so") {
+  coffer::testing::TempDir dir;
+  auto r = Repository::Open(NewLocalStore(dir.path()), "pw");
+  REQUIRE(absl::IsNotFound(r.status()));
+  CHECK_THAT(std::string(r.status().message()), Catch::Contains("no coffer repository"));
+  CHECK_THAT(std::string(r.status().message()), Catch::Contains(dir.path().string()));
+}
+
+TEST_CASE("init refuses to overwrite an existing repository") {
+  coffer::testing::TempDir dir;
+  MustInit(NewLocalStore(dir.path()));
+  auto again = Repository::Init(NewLocalStore(dir.path()), "pw", coffer::testing::SmallRepoOptions());
+  REQUIRE(absl::IsAlreadyExists(again.status()));
+  CHECK(Names(*NewLocalStore(dir.path()), "keys/").size() == 1);
+}
+
+TEST_CASE("blobs written through the blob writer are indexed and read back verified") {
+  auto repo = MustInit(NewMemoryStore());
+  REQUIRE(repo->LoadIndex().ok());
+  std::vector<std::pair<Id, Bytes>> blobs;
+  {
+    BlobWriter writer(*repo);
+    for (int i = 0; i < 300; ++i) {
+      Bytes data = coffer::testing::RandomBytes(8000 + i, i);
+      Id id = repo->hasher().Hash(data);
+      REQUIRE(*writer.Save(BlobType::kData, id, data));
+      CHECK_FALSE(*writer.Save(BlobType::kData, id, data));  // deduplicated
+      blobs.emplace_back(id, data);
+    }
+    REQUIRE(writer.Flush().ok());
+    CHECK(writer.stats().packs_written >= 2);  // 2.4 MB over 1 MiB packs
+  }
+  // A fresh open sees the same through the index objects on the store.
+  REQUIRE(repo->LoadIndex().ok());
+  CHECK(repo->index().blob_count() == 300);
+  for (const auto& [id, data] : blobs) {
+    auto read = repo->ReadBlob(id);
+    REQUIRE(read.ok());
+    CHECK(*read == data);
+  }
+}
+
+TEST_CASE("a flipped byte in a pack is reported as data loss naming the pack") {
+  coffer::testing::TempDir dir;
+  auto repo = MustInit(NewLocalStore(dir.path()));
+  REQUIRE(repo->LoadIndex().ok());
+  Bytes data = coffer::testing::RandomBytes(50000, 7);
+  Id id = repo->hasher().Hash(data);
+  BlobWriter writer(*repo);
+  REQUIRE(writer.Save(BlobType::kData, id, data).ok());
+  REQUIRE(writer.Flush().ok());
+  auto ref = repo->index().Find(id);
+  REQUIRE(ref);
+  std::string pack_name = PackName(ref->pack);
+  auto pack = repo->store().Get(pack_name);
+  REQUIRE(pack.ok());
+
+  SECTION("flipped byte inside the blob") {
+    (*pack)[ref->blob.offset + ref->blob.length / 2] ^= 0x01;
+  }
+  SECTION("flipped byte in the sealed data key") { (*pack)[10] ^= 0x80; }
+  SECTION("truncated pack") { pack->resize(ref->blob.offset + 10); }
+  REQUIRE(repo->store().Put(pack_name, *pack).ok());
+  auto reopened = Repository::Open(NewLocalStore(dir.path()), "secret");
+  REQUIRE(reopened.ok());
+  REQUIRE((*reopened)->LoadIndex().ok());
+  auto read = (*reopened)->ReadBlob(id);
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(std::string(read.status().message()), Catch::Contains(ref->pack.Hex()));
+}
+
+TEST_CASE("key slots: add, open with either, change password, remove") {
+  auto store_holder = NewMemoryStore();
+  Store* store = store_holder.get();
+  auto repo = MustInit(std::move(store_holder), "first");
+  KeySlotInfo info;
+  info.label = "laptop";
+  auto second = repo->AddKey("second", info, coffer::testing::FastKdf());
+  REQUIRE(second.ok());
+  auto keys = repo->ListKeys();
+  REQUIRE(keys.ok());
+  REQUIRE(keys->size() == 2);
+
+  SECTION("the slot in use cannot be removed") {
+    CHECK(absl::IsFailedPrecondition(repo->RemoveKey(repo->key_slot_id())));
+  }
+  SECTION("another slot can be removed, and its password stops working") {
+    REQUIRE(repo->RemoveKey(*second).ok());
+    REQUIRE(repo->ListKeys()->size() == 1);
+  }
+  SECTION("change password replaces the current slot") {
+    Id old_slot = repo->key_slot_id();
+    auto changed = repo->ChangePassword("third", coffer::testing::FastKdf());
+    REQUIRE(changed.ok());
+    CHECK(repo->key_slot_id() == *changed);
+    CHECK_FALSE(store->Stat(KeySlotName(old_slot)).ok());
+    CHECK(repo->ListKeys()->size() == 2);
+  }
+}
+
+TEST_CASE("a write-only key can add blobs but cannot read data or snapshots") {
+  coffer::testing::TempDir dir;
+  auto repo = MustInit(NewLocalStore(dir.path()), "full");
+  KeySlotInfo info;
+  info.write_only = true;
+  REQUIRE(repo->AddKey("writer", info, coffer::testing::FastKdf()).ok());
+  auto writer_repo = Repository::Open(NewLocalStore(dir.path()), "writer");
+  REQUIRE(writer_repo.ok());
+  CHECK_FALSE((*writer_repo)->keys().can_read());
+  REQUIRE((*writer_repo)->LoadIndex().ok());
+  Bytes data = coffer::testing::RandomBytes(1000, 1);
+  Id id = (*writer_repo)->hasher().Hash(data);
+  CHECK(id == repo->hasher().Hash(data));  // same ID key: dedup across keys
+  BlobWriter writer(**writer_repo);
+  REQUIRE(writer.Save(BlobType::kData, id, data).ok());
+  REQUIRE(writer.Flush().ok());
+  auto read = (*writer_repo)->ReadBlob(id);
+  REQUIRE(absl::IsPermissionDenied(read.status()));
+  CHECK_THAT(std::string(read.status().message()), Catch::Contains("write-only"));
+  CHECK(absl::IsPermissionDenied((*writer_repo)->ListSnapshots().status()));
+  // The full key reads what the write-only key wrote.
+  REQUIRE(repo->LoadIndex().ok());
+  CHECK(*repo->ReadBlob(id) == data);
+}
+
+TEST_CASE("snapshots are saved and found by latest, full id and prefix") {
+  auto repo = MustInit(NewMemoryStore());
+  Snapshot s;
+  s.host = "h";
+  s.paths = {"/a"};
+  s.time_ns = 1000;
+  auto first = repo->SaveSnapshot(s);
+  s.time_ns = 2000;
+  s.tags = {"nightly"};
+  auto second = repo->SaveSnapshot(s);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(repo->FindSnapshot("latest")->id == *second);
+  CHECK(repo->FindSnapshot(first->Hex())->id == *first);
+  CHECK(repo->FindSnapshot(first->Hex().substr(0, 10))->id == *first);
+  bool ff_is_ours = first->Hex().rfind("ffffffffff", 0) == 0 || second->Hex().rfind("ffffffffff", 0) == 0;
+  if (!ff_is_ours) CHECK(absl::IsNotFound(repo->FindSnapshot("ffffffffff").status()));
+  CHECK(absl::IsInvalidArgument(repo->FindSnapshot("xyz").status()));
+  CHECK(repo->ListSnapshots()->back().snapshot.tags == std::vector<std::string>{"nightly"});
+}
+
+TEST_CASE("an exclusive lock conflicts with any other, shared locks coexist") {
+  auto repo = MustInit(NewMemoryStore());
+  const Key32& key = repo->keys().index_key;
+  {
+    auto a = RepoLock::Acquire(repo->store(), key, false);
+    auto b = RepoLock::Acquire(repo->store(), key, false);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    auto x = RepoLock::Acquire(repo->store(), key, true);
+    REQUIRE(absl::IsFailedPrecondition(x.status()));
+    CHECK_THAT(std::string(x.status().message()), Catch::Contains("repository is locked"));
+    CHECK_THAT(std::string(x.status().message()), Catch::Contains("pid"));
+  }
+  // Released on destruction.
+  auto x = RepoLock::Acquire(repo->store(), key, true);
+  REQUIRE(x.ok());
+  CHECK(absl::IsFailedPrecondition(RepoLock::Acquire(repo->store(), key, false).status()));
+}
