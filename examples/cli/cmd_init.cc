@@ -1,0 +1,93 @@
+// coffer init: creates a repository.
+#include <cstdio>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.h"
+#include "format.h"
+#include "password.h"
+
+namespace cli {
+namespace {
+
+struct InitArgs {
+  std::string compression;
+  int compression_level = 0;
+  uint32_t pack_size_mib = 0;
+  uint32_t chunk_min_kib = 0, chunk_avg_kib = 0, chunk_max_kib = 0;
+  uint64_t kdf_memory_mib = 0;
+  uint64_t kdf_ops = 0;
+  std::string data_cipher;
+  std::string label;
+};
+
+int RunInit(const Globals& globals, const InitArgs& args) {
+  std::string location = RepoLocation(globals);
+  coffer::api::InitOptions options;
+  if (!args.compression.empty()) options.compression(args.compression, args.compression_level);
+  if (args.pack_size_mib != 0) options.pack_size(args.pack_size_mib << 20);
+  if (args.chunk_min_kib || args.chunk_avg_kib || args.chunk_max_kib) {
+    uint32_t min = args.chunk_min_kib ? args.chunk_min_kib * 1024 : coffer_default_chunk_min_size();
+    uint32_t avg = args.chunk_avg_kib ? args.chunk_avg_kib * 1024 : coffer_default_chunk_avg_size();
+    uint32_t max = args.chunk_max_kib ? args.chunk_max_kib * 1024 : coffer_default_chunk_max_size();
+    options.chunker(min, avg, max);
+  }
+  if (args.kdf_memory_mib || args.kdf_ops) {
+    options.kdf(args.kdf_ops ? args.kdf_ops : coffer_default_kdf_ops_limit(),
+                args.kdf_memory_mib ? args.kdf_memory_mib << 20 : coffer_default_kdf_mem_limit());
+  }
+  if (!args.data_cipher.empty()) options.data_cipher(args.data_cipher);
+  if (!args.label.empty()) options.key_label(args.label);
+
+  std::string password = RepositoryPassword(globals.password_file, /*confirm=*/true);
+  coffer::api::Repo repo = coffer::api::Repo::Init(location, password, &options);
+  nlohmann::json info = ParseJson(repo.info());
+  if (globals.json) {
+    PrintJson(info);
+  } else if (!globals.quiet) {
+    std::printf("created coffer repository %s at %s\n",
+                info["repo_id"].get<std::string>().substr(0, 8).c_str(), location.c_str());
+    std::printf("  chunks %s / %s / %s, %s compression, %s packs, %s\n",
+                FormatBytes(info["chunker"]["min_size"].get<uint64_t>()).c_str(),
+                FormatBytes(info["chunker"]["avg_size"].get<uint64_t>()).c_str(),
+                FormatBytes(info["chunker"]["max_size"].get<uint64_t>()).c_str(),
+                info["compression"]["codec"].get<std::string>().c_str(),
+                FormatBytes(info["pack_size"].get<uint64_t>()).c_str(),
+                info["data_cipher"].get<std::string>().c_str());
+    std::printf("Keep the password safe: without it the data cannot be recovered.\n");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
+  auto args = std::make_shared<InitArgs>();
+  CLI::App* sub = app.add_subcommand("init", "Create a new repository");
+  sub->add_option("--compression", args->compression, "Compression of new data: lz4 (default), zstd or none")
+      ->check(CLI::IsMember({"lz4", "zstd", "none"}));
+  sub->add_option("--compression-level", args->compression_level, "zstd level (0 = default)")
+      ->check(CLI::Range(0, 22));
+  sub->add_option("--pack-size", args->pack_size_mib, "Target pack size in MiB (default 16)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--chunk-min", args->chunk_min_kib, "Minimum chunk size in KiB (default 512)");
+  sub->add_option("--chunk-avg", args->chunk_avg_kib, "Average chunk size in KiB, a power of two (default 1024)");
+  sub->add_option("--chunk-max", args->chunk_max_kib, "Maximum chunk size in KiB (default 8192)");
+  sub->add_option("--data-cipher", args->data_cipher,
+                  "aes-256-gcm or xchacha20-poly1305 (default: AES-GCM when the CPU accelerates it)")
+      ->check(CLI::IsMember({"aes-256-gcm", "xchacha20-poly1305"}));
+  sub->add_option("--label", args->label, "Label of the first key");
+  sub->add_option("--kdf-memory", args->kdf_memory_mib,
+                  "Advanced: Argon2id memory in MiB for the first key (default 64)")
+      ->check(CLI::Range(1, 4096))
+      ->group("Advanced");
+  sub->add_option("--kdf-ops", args->kdf_ops, "Advanced: Argon2id passes for the first key (default 3)")
+      ->check(CLI::Range(1, 16))
+      ->group("Advanced");
+  sub->callback([&globals, &command, args] {
+    command = [&globals, args] { return RunInit(globals, *args); };
+  });
+}
+
+}  // namespace cli

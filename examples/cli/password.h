@@ -1,0 +1,19 @@
+// Passwords come from a file, the environment or an echo-off prompt on the
+// terminal, never from a command-line option (which other users can read in
+// the process list).
+#pragma once
+
+#include <string>
+
+namespace cli {
+
+// The repository password: --password-file FILE, else $COFFER_PASSWORD, else
+// a prompt on the terminal (twice when `confirm`, for init). Throws
+// cli::Failure when none is available or the two entries differ.
+std::string RepositoryPassword(const std::string& password_file, bool confirm);
+
+// A new password for key add / key passwd: --new-password-file FILE, else
+// $COFFER_NEW_PASSWORD, else a prompt twice on the terminal.
+std::string NewPassword(const std::string& new_password_file);
+
+}  // namespace cli

@@ -1,0 +1,507 @@
+/*
+ * coffer.h — the public C API of coffer, an embeddable encrypted,
+ * deduplicating backup engine.
+ *
+ * This header is the manual: every function is documented above its
+ * declaration. It compiles as C99 and as C++ and is the only header a program
+ * needs (coffer.hpp is an optional C++17 convenience wrapper over it).
+ *
+ * ---------------------------------------------------------------------------
+ * Conventions (they hold for every function unless its comment says otherwise)
+ * ---------------------------------------------------------------------------
+ *
+ * Errors. Every fallible function returns a coffer_status and takes a last
+ * parameter `coffer_error** err`. On success it returns COFFER_OK and leaves
+ * *err untouched. On failure it returns the status code and, when err is not
+ * NULL, stores in *err a new error object carrying the same code and a
+ * message that names what went wrong (which argument, path, object or
+ * option). The caller owns that object and frees it with coffer_error_free().
+ * Passing err == NULL is allowed: the code alone is then returned. The
+ * library never aborts and no C++ exception ever leaves it.
+ *
+ * Memory. Strings the library returns through `char**` out-parameters (JSON
+ * documents, key ids) are NUL-terminated, UTF-8, allocated by the library
+ * and freed with coffer_free(). On failure such out-parameters are set to
+ * NULL. Strings passed *in* are only read during the call (setters copy
+ * them); they must be NUL-terminated.
+ *
+ * JSON. Results are JSON documents (RFC 8259) so the API can grow fields
+ * without breaking the ABI. Readers must ignore fields they do not know.
+ * Byte counts are integers; times are given both as RFC 3339 strings in UTC
+ * with nanoseconds ("2026-03-01T12:00:00.123456789Z") and as integers of
+ * nanoseconds since the Unix epoch. File names that are not valid UTF-8 are
+ * shown with U+FFFD replacement characters.
+ *
+ * Thread-safety. Functions without a handle argument (version, status names,
+ * error accessors on distinct objects, option constructors) may be called
+ * from any thread at any time. A coffer_repo handle must not be used by two
+ * threads at once: serialise calls per handle. (As a safety net, a call that
+ * finds its handle busy fails with COFFER_ERROR_INVALID_ARGUMENT instead of
+ * corrupting state; this includes calling into the same handle from inside
+ * one of its own callbacks.) Different handles, even on the same repository,
+ * are independent and may be used concurrently. Option objects are not
+ * synchronised: do not modify one while another thread uses it. Callbacks
+ * may be invoked from a thread other than the caller's, but never
+ * concurrently with each other for one operation.
+ *
+ * Stability. Declarations outside the COFFER_EXPERIMENTAL section are
+ * stable: their names, signatures, enum values and documented JSON fields
+ * keep their meaning across releases with the same major version.
+ * Declarations inside it exist only when COFFER_EXPERIMENTAL is defined
+ * before including this header, and may change in any release.
+ */
+#ifndef COFFER_COFFER_H
+#define COFFER_COFFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Symbols are exported from the shared library; everything else in it is
+ * hidden. COFFER_BUILDING_LIBRARY is defined only while building coffer. */
+#if defined(COFFER_BUILDING_LIBRARY) && (defined(__GNUC__) || defined(__clang__))
+#define COFFER_API __attribute__((visibility("default")))
+#else
+#define COFFER_API
+#endif
+
+/* ==========================================================================
+ * Version
+ * ========================================================================== */
+
+#define COFFER_VERSION_MAJOR 0
+#define COFFER_VERSION_MINOR 1
+#define COFFER_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */
+#define COFFER_VERSION_NUMBER \
+  (COFFER_VERSION_MAJOR * 10000 + COFFER_VERSION_MINOR * 100 + COFFER_VERSION_PATCH)
+#define COFFER_VERSION_STRINGIFY_(x) #x
+#define COFFER_VERSION_STRINGIFY(x) COFFER_VERSION_STRINGIFY_(x)
+#define COFFER_VERSION_STRING                                                   \
+  COFFER_VERSION_STRINGIFY(COFFER_VERSION_MAJOR)                                \
+  "." COFFER_VERSION_STRINGIFY(COFFER_VERSION_MINOR) "." COFFER_VERSION_STRINGIFY( \
+      COFFER_VERSION_PATCH)
+
+/* The version of the library actually linked, as "MAJOR.MINOR.PATCH" (a
+ * static string, never freed) and as a number comparable with
+ * COFFER_VERSION_NUMBER, so a program can detect header/library skew. */
+COFFER_API const char* coffer_version(void);
+COFFER_API unsigned coffer_version_number(void);
+
+/* ==========================================================================
+ * Status codes and errors
+ * ========================================================================== */
+
+/* The outcome of a call. The numbers are part of the ABI and never change;
+ * new codes may be added at the end. */
+typedef enum coffer_status {
+  COFFER_OK = 0,
+  COFFER_ERROR_INVALID_ARGUMENT = 1,  /* a bad argument, option or pattern */
+  COFFER_ERROR_NOT_FOUND = 2,         /* no repository, snapshot, path or key */
+  COFFER_ERROR_ALREADY_EXISTS = 3,    /* e.g. init where a repository exists */
+  COFFER_ERROR_WRONG_PASSWORD = 4,    /* no key slot opens with the password */
+  COFFER_ERROR_PERMISSION_DENIED = 5, /* OS/store refused, or a write-only key */
+  COFFER_ERROR_CORRUPT = 6,           /* damaged or tampered repository data */
+  COFFER_ERROR_LOCKED = 7,            /* another process holds a conflicting lock */
+  COFFER_ERROR_IO = 8,                /* store or network failure (maybe transient) */
+  COFFER_ERROR_CANCELLED = 9,         /* a progress callback asked to stop */
+  COFFER_ERROR_UNSUPPORTED = 10,      /* unknown format version, feature or scheme */
+  COFFER_ERROR_NO_SPACE = 11,         /* disk, quota or memory exhausted */
+  COFFER_ERROR_INTERNAL = 12          /* a bug in coffer: please report it */
+} coffer_status;
+
+/* A constant name for a status ("COFFER_ERROR_NOT_FOUND"), never NULL;
+ * "COFFER_ERROR_UNKNOWN" for values this version does not know. */
+COFFER_API const char* coffer_status_name(coffer_status status);
+
+/* The details of a failure. Created by a failing call when its `err`
+ * argument is not NULL; owned by the caller; freed with coffer_error_free(). */
+typedef struct coffer_error coffer_error;
+
+/* The error's status code (COFFER_ERROR_INTERNAL when err is NULL). */
+COFFER_API coffer_status coffer_error_code(const coffer_error* err);
+
+/* A human-readable, single-line English message naming what went wrong,
+ * without a trailing newline. Valid until coffer_error_free(err). Returns ""
+ * when err is NULL. */
+COFFER_API const char* coffer_error_message(const coffer_error* err);
+
+/* Frees an error object. NULL is allowed. */
+COFFER_API void coffer_error_free(coffer_error* err);
+
+/* Frees memory the library returned through a `char**` out-parameter.
+ * NULL is allowed. Never use free() on such memory. */
+COFFER_API void coffer_free(void* p);
+
+/* ==========================================================================
+ * Callbacks
+ * ========================================================================== */
+
+/* A source of bytes for a stream backup (see coffer_backup_options_add_stream).
+ * Fills up to `cap` bytes of `buf` and returns how many it wrote (> 0), 0 at
+ * the end of the stream, or a negative value on error (the stream is then
+ * recorded as an error in the snapshot, which is marked partial). Called from
+ * one thread at a time, sequentially, during coffer_backup(). */
+typedef int64_t (*coffer_read_fn)(void* user, uint8_t* buf, size_t cap);
+
+/* What a long operation is doing. */
+typedef enum coffer_phase {
+  COFFER_PHASE_SCANNING = 0,  /* counting files before/while backing up */
+  COFFER_PHASE_BACKUP = 1,    /* reading, chunking, uploading */
+  COFFER_PHASE_RESTORE = 2,   /* writing files */
+  COFFER_PHASE_FINISHING = 3  /* flushing packs, index and snapshot */
+} coffer_phase;
+
+/* A progress report. Valid only during the callback: copy what you keep.
+ * New fields may be appended at the end; `struct_size` is the size of the
+ * struct the library filled in, so check it before reading a field added in
+ * a later version. */
+typedef struct coffer_progress {
+  uint32_t struct_size;     /* sizeof(coffer_progress) of the library */
+  int phase;                /* a coffer_phase */
+  uint64_t files_done;
+  uint64_t files_total;     /* grows while totals_final is 0 */
+  uint64_t bytes_done;
+  uint64_t bytes_total;     /* grows while totals_final is 0 */
+  uint64_t errors;          /* files that could not be read or written so far */
+  int totals_final;         /* non-zero once the totals are known */
+  double elapsed_seconds;
+  const char* current_path; /* the file being processed, or "" */
+} coffer_progress;
+
+/* Called about every 100 ms during backup and restore, and once at the end.
+ * Return 0 to continue, non-zero to cancel: the operation then stops as soon
+ * as it can and fails with COFFER_ERROR_CANCELLED, leaving the repository as
+ * it was (no snapshot is written). It is safe to return non-zero from a
+ * signal-driven flag. Must not call into the same coffer_repo. */
+typedef int (*coffer_progress_fn)(const coffer_progress* progress, void* user);
+
+/* Reports a non-fatal problem (an unreadable file, a skipped socket, an
+ * owner that could not be restored). `path` and `message` are valid only
+ * during the call. Must not call into the same coffer_repo. */
+typedef void (*coffer_warning_fn)(const char* path, const char* message, void* user);
+
+/* ==========================================================================
+ * Repository
+ *
+ * A repository is addressed by a location: a local path ("/backups/repo",
+ * created on init if missing), "file:///abs/path", or other URL schemes as
+ * their stores become available. Thread-safety: see the conventions above;
+ * a coffer_repo is used by one thread at a time.
+ * ========================================================================== */
+
+/* An open repository: its store, the keys of one key slot and its config. */
+typedef struct coffer_repo coffer_repo;
+
+/* Options for coffer_repo_init(). Create with coffer_init_options_new(),
+ * free with coffer_init_options_free() (NULL allowed). A NULL return means
+ * out of memory. Defaults: chunks 512 KiB / 1 MiB / 8 MiB, lz4 compression,
+ * 16 MiB packs, Argon2id with 3 passes over 64 MiB, AES-256-GCM when the CPU
+ * accelerates it and XChaCha20-Poly1305 otherwise. Setters validate what
+ * they can at once (INVALID_ARGUMENT naming the option); combinations are
+ * checked by coffer_repo_init(). */
+typedef struct coffer_init_options coffer_init_options;
+COFFER_API coffer_init_options* coffer_init_options_new(void);
+COFFER_API void coffer_init_options_free(coffer_init_options* opts);
+
+/* Content-defined chunk sizes in bytes: 64 <= min < avg < max <= 64 MiB, avg
+ * a power of two. Fixed for the repository's lifetime. */
+COFFER_API coffer_status coffer_init_options_set_chunker(coffer_init_options* opts,
+                                                         uint32_t min_size, uint32_t avg_size,
+                                                         uint32_t max_size, coffer_error** err);
+/* Compression of new data: "lz4", "zstd" or "none". `level` 0 is the codec's
+ * default (zstd: 3); lz4 and none ignore it. */
+COFFER_API coffer_status coffer_init_options_set_compression(coffer_init_options* opts,
+                                                             const char* name, int level,
+                                                             coffer_error** err);
+/* Target size of a pack file in bytes: 1 MiB .. 1 GiB. */
+COFFER_API coffer_status coffer_init_options_set_pack_size(coffer_init_options* opts,
+                                                           uint32_t bytes, coffer_error** err);
+/* Argon2id cost of the first key slot: passes 1..16, memory 8 KiB .. 4 GiB
+ * in bytes. Lower costs make a stolen repository's password easier to guess:
+ * lower them only for tests or tiny devices. */
+COFFER_API coffer_status coffer_init_options_set_kdf(coffer_init_options* opts, uint64_t ops_limit,
+                                                     uint64_t mem_limit_bytes, coffer_error** err);
+/* Cipher for packs and snapshots: "aes-256-gcm" or "xchacha20-poly1305". */
+COFFER_API coffer_status coffer_init_options_set_data_cipher(coffer_init_options* opts,
+                                                             const char* name, coffer_error** err);
+/* Label recorded (in clear) on the first key slot, e.g. "admin". */
+COFFER_API coffer_status coffer_init_options_set_key_label(coffer_init_options* opts,
+                                                           const char* label, coffer_error** err);
+
+/* Creates a new repository at `location` protected by `password` (non-empty)
+ * and opens it. `opts` may be NULL for the defaults. On success *out is a new
+ * handle to close with coffer_repo_close(); on failure *out is NULL.
+ * ALREADY_EXISTS when the location already holds a repository. */
+COFFER_API coffer_status coffer_repo_init(const char* location, const char* password,
+                                          const coffer_init_options* opts, coffer_repo** out,
+                                          coffer_error** err);
+
+/* Opens an existing repository with the password of any of its key slots.
+ * NOT_FOUND when the location holds no repository; WRONG_PASSWORD when no
+ * key slot opens with `password`. On success *out is a new handle to close
+ * with coffer_repo_close(); on failure *out is NULL. */
+COFFER_API coffer_status coffer_repo_open(const char* location, const char* password,
+                                          coffer_repo** out, coffer_error** err);
+
+/* Closes a handle and wipes its keys from memory. NULL is allowed. */
+COFFER_API void coffer_repo_close(coffer_repo* repo);
+
+/* Describes the repository as a JSON object (free with coffer_free()):
+ *   {"location", "repo_id", "format_version", "created" (RFC 3339),
+ *    "chunker": {"algorithm", "min_size", "avg_size", "max_size"},
+ *    "data_cipher", "compression": {"codec", "level"}, "pack_size",
+ *    "key_id", "write_only"}
+ * write_only is true when the handle was opened with a write-only key (it
+ * can back up but cannot read snapshots, trees or file data). */
+COFFER_API coffer_status coffer_repo_info(coffer_repo* repo, char** json_out, coffer_error** err);
+
+/* ==========================================================================
+ * Backup
+ * ========================================================================== */
+
+/* What to back up and how. Create with coffer_backup_options_new() (NULL
+ * means out of memory), free with coffer_backup_options_free() (NULL ok).
+ * Setters that take strings copy them and fail with INVALID_ARGUMENT on
+ * NULL. */
+typedef struct coffer_backup_options coffer_backup_options;
+COFFER_API coffer_backup_options* coffer_backup_options_new(void);
+COFFER_API void coffer_backup_options_free(coffer_backup_options* opts);
+
+/* Adds a file or directory to back up (relative paths are made absolute). */
+COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* opts,
+                                                        const char* path, coffer_error** err);
+// Adds an exclude pattern, matched against absolute paths:
+//   *   any run of characters except '/'
+//   **  any run of characters including '/'
+//   ?   one character except '/'
+// A pattern without '/' matches the last component anywhere ("*.tmp",
+// "node_modules"); one with '/' matches the whole path from the start
+// ("/home/*/cache", "**/build"). Everything below a matching directory is
+// excluded too.
+COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options* opts,
+                                                           const char* pattern, coffer_error** err);
+/* Adds a tag recorded on the snapshot (non-empty). */
+COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts,
+                                                       const char* tag, coffer_error** err);
+/* The host name recorded on the snapshot (default: this machine's name). */
+COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts,
+                                                        const char* host, coffer_error** err);
+/* Directory of the local files cache, which lets unchanged files be skipped
+ * without reading them. Default: $XDG_CACHE_HOME/coffer or ~/.cache/coffer. */
+COFFER_API coffer_status coffer_backup_options_set_cache_dir(coffer_backup_options* opts,
+                                                             const char* dir, coffer_error** err);
+/* Non-zero (the default) to use the files cache; 0 reads every file. */
+COFFER_API void coffer_backup_options_set_files_cache(coffer_backup_options* opts, int enabled);
+/* Non-zero: do not descend into directories on other file systems. */
+COFFER_API void coffer_backup_options_set_one_file_system(coffer_backup_options* opts, int enabled);
+/* Worker threads; 0 (the default) means one per core. */
+COFFER_API void coffer_backup_options_set_threads(coffer_backup_options* opts, int threads);
+/* Adds a stream: the bytes `read` returns are stored as a regular file at
+ * `path_in_snapshot` (absolute, e.g. "/db/dump.sql", mode 0644). `read` and
+ * `user` must stay valid until coffer_backup() returns. A stream whose read
+ * fails is recorded as an error and the snapshot is marked partial. */
+COFFER_API coffer_status coffer_backup_options_add_stream(coffer_backup_options* opts,
+                                                          const char* path_in_snapshot,
+                                                          coffer_read_fn read, void* user,
+                                                          coffer_error** err);
+/* Progress and warning callbacks (NULL to remove). `user` is passed back. */
+COFFER_API void coffer_backup_options_set_progress(coffer_backup_options* opts,
+                                                   coffer_progress_fn fn, void* user);
+COFFER_API void coffer_backup_options_set_warning(coffer_backup_options* opts,
+                                                  coffer_warning_fn fn, void* user);
+
+/* Backs up the paths and streams of `opts` into a new snapshot.
+ *
+ * Takes a shared repository lock while running (several backups may run at
+ * once; LOCKED while a prune or repair holds the exclusive lock) and reads
+ * the repository's current index first, so data any host already stored is
+ * not uploaded again. Write order is pack -> index -> snapshot: a failed or
+ * cancelled backup leaves no snapshot and only unreferenced data.
+ *
+ * Files that cannot be read are warnings, not failures: the snapshot is still
+ * written, marked partial, and the call returns COFFER_OK. INVALID_ARGUMENT
+ * when neither a path nor a stream was given. CANCELLED when the progress
+ * callback asked to stop.
+ *
+ * On success, when result_json is not NULL, *result_json is a JSON object
+ * (free with coffer_free()):
+ *   {"snapshot_id", "short_id", "time", "time_ns", "host", "paths", "tags",
+ *    "partial", "summary": {"files_new", "files_changed", "files_unchanged",
+ *    "dirs", "other_entries", "bytes_read", "bytes_total", "blobs_added",
+ *    "bytes_added", "bytes_added_stored", "errors", "duration_seconds"},
+ *    "errors": [{"path", "message"}]} */
+COFFER_API coffer_status coffer_backup(coffer_repo* repo, const coffer_backup_options* opts,
+                                       char** result_json, coffer_error** err);
+
+/* ==========================================================================
+ * Restore
+ * ========================================================================== */
+
+/* What to restore and where. Create with coffer_restore_options_new() (NULL
+ * means out of memory), free with coffer_restore_options_free() (NULL ok). */
+typedef struct coffer_restore_options coffer_restore_options;
+COFFER_API coffer_restore_options* coffer_restore_options_new(void);
+COFFER_API void coffer_restore_options_free(coffer_restore_options* opts);
+
+/* The snapshot: "latest" (the default), a full id or a unique prefix of at
+ * least 4 hex digits. */
+COFFER_API coffer_status coffer_restore_options_set_snapshot(coffer_restore_options* opts,
+                                                             const char* snapshot_ref,
+                                                             coffer_error** err);
+/* The directory to restore into (required; created if missing). Files appear
+ * under it with their full snapshot path: /home/a/x -> TARGET/home/a/x. */
+COFFER_API coffer_status coffer_restore_options_set_target(coffer_restore_options* opts,
+                                                           const char* dir, coffer_error** err);
+/* Restores only this path of the snapshot ("/home/ann/docs") and everything
+ * below it; may be given several times. Default: the whole snapshot. */
+COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_options* opts,
+                                                            const char* path, coffer_error** err);
+/* Skips paths matching the pattern (syntax as for backup excludes). */
+COFFER_API coffer_status coffer_restore_options_add_exclude(coffer_restore_options* opts,
+                                                            const char* pattern, coffer_error** err);
+/* Non-zero: replace files that exist in the target. Default 0: the restore
+ * fails with ALREADY_EXISTS, before writing anything, when a file it would
+ * write exists already. */
+COFFER_API void coffer_restore_options_set_overwrite(coffer_restore_options* opts, int enabled);
+COFFER_API void coffer_restore_options_set_progress(coffer_restore_options* opts,
+                                                    coffer_progress_fn fn, void* user);
+COFFER_API void coffer_restore_options_set_warning(coffer_restore_options* opts,
+                                                   coffer_warning_fn fn, void* user);
+
+/* Restores a snapshot (or part of it) into the target directory, verifying
+ * every blob and reproducing metadata (mode, owner when run as root, times,
+ * symlinks, hardlinks, holes, user xattrs). Takes a shared repository lock.
+ * Metadata that cannot be set is a warning, counted in "errors".
+ * PERMISSION_DENIED with a write-only key. On success, when result_json is
+ * not NULL, *result_json is (free with coffer_free()):
+ *   {"snapshot_id", "files", "dirs", "symlinks", "other", "bytes", "errors",
+ *    "duration_seconds"} */
+COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_options* opts,
+                                        char** result_json, coffer_error** err);
+
+/* ==========================================================================
+ * Catalog: snapshots, listings, find, statistics
+ *
+ * These read the repository without locking it. They need a key that can
+ * read (PERMISSION_DENIED with a write-only key).
+ *
+ * Filters (`filter_json`) are NULL (every snapshot) or a JSON object
+ *   {"hosts": [...], "tags": [...], "paths": [...]}
+ * where every member is optional: a snapshot matches when its host is any of
+ * "hosts", it carries all of "tags" and all of "paths" are among its paths.
+ * Malformed filters fail with INVALID_ARGUMENT.
+ * ========================================================================== */
+
+/* Snapshots matching the filter, oldest first, as a JSON array (free with
+ * coffer_free()) of
+ *   {"id", "short_id", "time", "time_ns", "host", "user", "paths", "tags",
+ *    "parent" (id or null), "tree", "partial", "summary": {as for backup},
+ *    "errors": [{"path", "message"}], "program_version"} */
+COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* filter_json,
+                                               char** json_out, coffer_error** err);
+
+/* Lists the nodes of snapshot `snapshot_ref` ("latest", an id or a unique
+ * prefix) at `path` (NULL means "/"): the entry itself and its direct
+ * children, or everything below it when `recursive` is non-zero, in
+ * depth-first name order. NOT_FOUND when the path is not in the snapshot.
+ * JSON array (free with coffer_free()) of
+ *   {"path", "name", "type" ("file", "dir", "symlink", "fifo"), "mode"
+ *    (permission bits as an integer), "uid", "gid", "user", "group", "size",
+ *    "mtime_ns", "mtime" (RFC 3339), "link_target" (symlinks only)} */
+COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snapshot_ref,
+                                            const char* path, int recursive, char** json_out,
+                                            coffer_error** err);
+
+/* Finds nodes whose absolute path matches `pattern` (syntax as for backup
+ * excludes: "*.pdf" matches a name anywhere, "/home/ann/x" a whole path) in
+ * every snapshot the filter admits. JSON array (free with coffer_free()) of
+ *   {"snapshot_id", "snapshot_time", "snapshot_time_ns", "path", "type",
+ *    "size", "mtime_ns"} */
+COFFER_API coffer_status coffer_find(coffer_repo* repo, const char* pattern,
+                                     const char* filter_json, char** json_out,
+                                     coffer_error** err);
+
+/* Statistics over the snapshots the filter admits, as a JSON object (free
+ * with coffer_free()):
+ *   {"snapshots", "files", "dirs", "logical_bytes" (sum of file sizes),
+ *    "unique_blobs", "unique_bytes" (distinct data, plaintext),
+ *    "stored_bytes" (what that data takes in packs), "repository_bytes" (all
+ *    objects), "dedup_ratio" (logical/unique), "compression_ratio"
+ *    (unique/stored)}
+ * A filter may also hold "ids": [...] (snapshot ids or unique prefixes) to
+ * restrict the statistics to those snapshots. */
+COFFER_API coffer_status coffer_stats(coffer_repo* repo, const char* filter_json, char** json_out,
+                                      coffer_error** err);
+
+/* ==========================================================================
+ * Keys (key slots)
+ *
+ * Every key slot wraps the repository's master keys under its own password;
+ * any slot's password opens the repository. A write-only slot can add
+ * backups but cannot read any (not even its own). Changing slots never
+ * touches data.
+ * ========================================================================== */
+
+/* Adds a key slot for `new_password` (non-empty) with an optional `label`
+ * (NULL or ""). With write_only non-zero the slot cannot read data. Adding a
+ * full slot requires a handle opened with a full key (PERMISSION_DENIED
+ * otherwise). On success, when key_id_out is not NULL, *key_id_out is the new
+ * slot's id in hex (free with coffer_free()). */
+COFFER_API coffer_status coffer_key_add(coffer_repo* repo, const char* new_password,
+                                        const char* label, int write_only, char** key_id_out,
+                                        coffer_error** err);
+
+/* Key slots, oldest first, as a JSON array (free with coffer_free()) of
+ *   {"id", "short_id", "host", "user", "label", "created" (RFC 3339),
+ *    "created_unix", "write_only", "current" (the slot this handle opened)} */
+COFFER_API coffer_status coffer_key_list(coffer_repo* repo, char** json_out, coffer_error** err);
+
+/* Removes the key slot whose id is `key_id_or_prefix` or starts with it (a
+ * unique prefix of at least 4 hex digits). NOT_FOUND when none matches;
+ * INVALID_ARGUMENT when the prefix is too short or ambiguous, when it names
+ * the slot this handle opened, or when it would remove the last slot that
+ * can read the data. */
+COFFER_API coffer_status coffer_key_remove(coffer_repo* repo, const char* key_id_or_prefix,
+                                           coffer_error** err);
+
+/* Replaces the handle's key slot with one for `new_password`: the new slot
+ * is written first, then the old one removed (a crash leaves both). The
+ * handle stays open on the new slot. */
+COFFER_API coffer_status coffer_key_change_password(coffer_repo* repo, const char* new_password,
+                                                    coffer_error** err);
+
+/* Argon2id cost for the key slots this handle writes from now on
+ * (coffer_key_add, coffer_key_change_password); the same bounds as
+ * coffer_init_options_set_kdf(). Default: 3 passes over 64 MiB. */
+COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_limit,
+                                             uint64_t mem_limit_bytes, coffer_error** err);
+
+/* ==========================================================================
+ * Defaults and limits, as functions so that dynamically linked programs and
+ * bindings never bake in a value a new version changes.
+ * ========================================================================== */
+
+COFFER_API uint32_t coffer_default_pack_size(void);       /* bytes */
+COFFER_API uint32_t coffer_default_chunk_min_size(void);  /* bytes */
+COFFER_API uint32_t coffer_default_chunk_avg_size(void);  /* bytes */
+COFFER_API uint32_t coffer_default_chunk_max_size(void);  /* bytes */
+COFFER_API uint64_t coffer_default_kdf_ops_limit(void);   /* Argon2id passes */
+COFFER_API uint64_t coffer_default_kdf_mem_limit(void);   /* bytes */
+
+/* ==========================================================================
+ * Experimental API: define COFFER_EXPERIMENTAL before including this header.
+ * Anything here may change or disappear in any release.
+ * ========================================================================== */
+#ifdef COFFER_EXPERIMENTAL
+/* (nothing yet) */
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* COFFER_COFFER_H */

@@ -1,0 +1,46 @@
+// coffer_restore: C options → RestoreOptions, under a shared repository lock.
+#include "capi/error.h"
+#include "capi/handles.h"
+#include "capi/json_views.h"
+#include "capi/output.h"
+#include "engine/restore.h"
+#include "repo/lock.h"
+
+using coffer::capi::Fail;
+using coffer::capi::Guard;
+
+extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_options* opts,
+                                                   char** result_json, coffer_error** err) {
+  return Guard(err, [&]() -> coffer_status {
+    if (result_json != nullptr) *result_json = nullptr;
+    COFFER_CAPI_LEASE(repo);
+    COFFER_CAPI_REQUIRE(opts);
+    if (opts->target.empty())
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
+                  "restore: no target directory (coffer_restore_options_set_target)");
+    coffer::Repository& r = *repo->repo;
+    absl::Status readable = r.RequireReadAccess("restore");
+    if (!readable.ok()) return Fail(err, readable);
+    // Resolved here so the result names the snapshot even for "latest".
+    auto snapshot = r.FindSnapshot(opts->snapshot);
+    if (!snapshot.ok()) return Fail(err, snapshot.status());
+
+    coffer::RestoreOptions o;
+    o.snapshot = snapshot->id.Hex();
+    o.target = opts->target;
+    o.includes = opts->includes;
+    o.excludes = opts->excludes;
+    o.overwrite = opts->overwrite;
+    o.progress = coffer::capi::MakeProgressFn(opts->callbacks);
+    o.warning = coffer::capi::MakeWarningFn(opts->callbacks);
+
+    // Shared: a prune (exclusive) must not delete packs under a restore.
+    auto lock = coffer::RepoLock::Acquire(r.store(), r.keys().index_key, /*exclusive=*/false);
+    if (!lock.ok()) return Fail(err, lock.status());
+    absl::Status loaded = r.LoadIndex();
+    if (!loaded.ok()) return Fail(err, loaded);
+    auto result = coffer::RunRestore(r, o);
+    if (!result.ok()) return Fail(err, result.status());
+    return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(snapshot->id, *result), result_json);
+  });
+}
