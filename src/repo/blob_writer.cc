@@ -10,6 +10,7 @@ namespace {
 // An index object is written after this many packs, so an interrupted
 // backup's uploaded packs are reusable by the next one.
 constexpr size_t kPacksPerIndexObject = 32;
+constexpr size_t kBlobsPerIndexObject = 1u << 20;
 int TypeSlot(BlobType type) { return type == BlobType::kTree ? 1 : 0; }
 }  // namespace
 
@@ -44,7 +45,8 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
     stats_.blobs_added++;
     stats_.bytes_added += plaintext.size();
     stats_.bytes_added_stored += pack->size() - before;
-    if (pack->size() >= repo_.config().pack_size) full = std::move(pack);
+    if (pack->size() >= repo_.config().pack_size || pack->blob_count() >= kMaxBlobsPerPack / 4)
+      full = std::move(pack);
   }
   if (full) {
     absl::Status s = UploadPack(std::move(full));
@@ -63,8 +65,12 @@ absl::Status BlobWriter::UploadPack(std::unique_ptr<PackBuilder> pack) {
     return error_;
   }
   stats_.packs_written++;
+  unwritten_blobs_ += blobs.size();
   unwritten_index_.packs.push_back({*pack_id, std::move(blobs)});
-  if (unwritten_index_.packs.size() >= kPacksPerIndexObject) return WriteIndexObject();
+  // Bounded by pack count and by entries, so index objects stay far below
+  // the size readers accept.
+  if (unwritten_index_.packs.size() >= kPacksPerIndexObject || unwritten_blobs_ >= kBlobsPerIndexObject)
+    return WriteIndexObject();
   return absl::OkStatus();
 }
 
@@ -78,6 +84,7 @@ absl::Status BlobWriter::WriteIndexObject() {
   }
   for (auto& pack : unwritten_index_.packs) indexed_.packs.push_back(std::move(pack));
   unwritten_index_ = IndexObject{};
+  unwritten_blobs_ = 0;
   return absl::OkStatus();
 }
 

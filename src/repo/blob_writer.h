@@ -58,6 +58,7 @@ class BlobWriter {
   absl::flat_hash_set<Id> pending_;
   std::unique_ptr<PackBuilder> open_pack_[2];  // one per blob type: trees pack together
   IndexObject unwritten_index_;  // uploaded packs not yet in an index object
+  size_t unwritten_blobs_ = 0;
   IndexObject indexed_;          // indexed on the store, not yet in repo_.index()
   BlobWriterStats stats_;
   absl::Status error_;

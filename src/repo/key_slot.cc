@@ -78,7 +78,7 @@ absl::StatusOr<Bytes> CreateKeySlot(const MasterKeys& keys, std::string_view pas
                {"created_unix", info.created_unix},
                {"access", info.write_only || !keys.secret_key ? "write-only" : "full"},
                {"keys", Base64Encode(envelope)}};
-  return ToBytes(slot.dump(2));
+  return ToBytes(slot.dump(2, ' ', false, json::error_handler_t::replace));
 }
 
 absl::StatusOr<KeySlotInfo> ReadKeySlotInfo(ByteView stored) {
@@ -109,6 +109,12 @@ absl::StatusOr<MasterKeys> OpenKeySlot(ByteView stored, std::string_view passwor
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("key slot: malformed keys: ", e.what()));
   }
+  // A slot whose public key does not belong to its secret key (or is not a
+  // usable X25519 key) would make writers seal data nobody can open.
+  if (keys.secret_key && !(KeyPair::FromSecret(*keys.secret_key).public_key == keys.public_key))
+    return absl::DataLossError("key slot: public key does not match the secret key");
+  if (SealKeyTo(keys.public_key, keys.id_key).size() != kSealedKeySize)
+    return absl::DataLossError("key slot: unusable public key");
   std::fill(plain->begin(), plain->end(), 0);
   return keys;
 }

@@ -24,7 +24,8 @@ using nlohmann::json;
 Bytes EncryptLock(const LockInfo& l, const Key32& key) {
   json j = {{"host", l.host}, {"user", l.user}, {"pid", l.pid}, {"exclusive", l.exclusive},
             {"created_unix", l.created_unix}, {"refreshed_unix", l.refreshed_unix}};
-  return Seal(Cipher::kXChaCha20Poly1305, key, AsBytes(j.dump()), AsBytes(kLockAad));
+  return Seal(Cipher::kXChaCha20Poly1305, key, AsBytes(j.dump(-1, ' ', false, json::error_handler_t::replace)),
+              AsBytes(kLockAad));
 }
 
 absl::StatusOr<LockInfo> DecryptLock(ByteView stored, const Key32& key) {

@@ -9,13 +9,11 @@ namespace coffer {
 namespace {
 constexpr uint8_t kMagic[4] = {'C', 'F', 'P', 'K'};
 constexpr uint8_t kPackVersion = 1;
-// A pack holds at most this many blobs; protects readers from hostile headers.
-constexpr uint64_t kMaxBlobsPerPack = 1u << 22;
 }  // namespace
 
 PackBuilder::PackBuilder(Cipher cipher, const Key32& repo_public_key)
     : cipher_(cipher), data_key_(Key32::Random()) {
-  bytes_.insert(bytes_.end(), std::begin(kMagic), std::end(kMagic));
+  bytes_.assign(std::begin(kMagic), std::end(kMagic));
   bytes_.push_back(kPackVersion);
   Bytes sealed = SealKeyTo(repo_public_key, data_key_);
   bytes_.insert(bytes_.end(), sealed.begin(), sealed.end());
@@ -78,7 +76,8 @@ absl::StatusOr<std::vector<PackedBlob>> ReadPackHeader(ByteView pack, const KeyP
     auto id = r.GetId();
     auto offset = r.Varint(), length = r.Varint(), raw = r.Varint();
     if (!type || !id || !offset || !length || !raw || (*type != 1 && *type != 2) ||
-        *offset + *length > header_start || *raw > UINT32_MAX)
+        *offset < kPackPrefixSize || *offset > header_start || *length > header_start - *offset ||
+        *raw > UINT32_MAX)
       return absl::DataLossError(absl::StrCat("pack header: malformed entry ", i));
     blobs.push_back({static_cast<BlobType>(*type), *id, static_cast<uint32_t>(*offset),
                      static_cast<uint32_t>(*length), static_cast<uint32_t>(*raw)});

@@ -33,6 +33,8 @@ struct PackedBlob {
 };
 
 inline constexpr size_t kPackPrefixSize = 4 + 1 + kSealedKeySize;
+// Readers refuse packs with more blobs; writers close a pack before it.
+inline constexpr uint64_t kMaxBlobsPerPack = 1u << 22;
 
 class PackBuilder {
  public:

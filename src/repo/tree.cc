@@ -152,7 +152,11 @@ absl::StatusOr<Tree> DecodeTree(ByteView data) {
           std::string s = part.get<std::string>();
           ContentPart p;
           if (s.rfind("hole:", 0) == 0) {
-            p.hole = std::stoull(s.substr(5));
+            std::string digits = s.substr(5);
+            if (digits.empty() || digits.size() > 19 ||
+                digits.find_first_not_of("0123456789") != std::string::npos)
+              return absl::DataLossError("tree: malformed hole length");
+            p.hole = std::stoull(digits);
             if (p.hole == 0) return absl::DataLossError("tree: empty hole");
           } else {
             auto id = Id::FromHex(s);
