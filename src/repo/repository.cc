@@ -131,8 +131,12 @@ absl::StatusOr<Key32> Repository::PackDataKey(const Id& pack) {
     std::lock_guard<std::mutex> guard(pack_keys_mu_);
     if (auto it = pack_keys_.find(pack); it != pack_keys_.end()) return it->second;
   }
-  COFFER_ASSIGN_OR_RETURN(Bytes prefix, store_->GetRange(PackName(pack), 0, kPackPrefixSize));
-  auto key = OpenPackDataKey(prefix, keys_.data_key_pair());
+  auto prefix = store_->GetRange(PackName(pack), 0, kPackPrefixSize);
+  if (absl::IsNotFound(prefix.status()))  // the index names it: its absence is damage
+    return absl::DataLossError(absl::StrCat("pack ", PackName(pack), " is named by the index but missing: ",
+                                            prefix.status().message()));
+  if (!prefix.ok()) return prefix.status();
+  auto key = OpenPackDataKey(*prefix, keys_.data_key_pair());
   if (!key.ok()) return Annotate(key.status(), PackName(pack));
   std::lock_guard<std::mutex> guard(pack_keys_mu_);
   pack_keys_.emplace(pack, *key);
@@ -147,6 +151,9 @@ absl::StatusOr<Bytes> Repository::ReadBlob(const Id& id) {
   auto context = [&] { return absl::StrCat("blob ", id.ShortHex(), " in ", pack_name); };
   COFFER_ASSIGN_OR_RETURN(Key32 key, PackDataKey(ref->pack));
   auto envelope = store_->GetRange(pack_name, ref->blob.offset, ref->blob.length);
+  // A pack shorter than the index says, or gone, is damage, not a bad argument.
+  if (absl::IsInvalidArgument(envelope.status()) || absl::IsNotFound(envelope.status()))
+    return absl::DataLossError(absl::StrCat(context(), ": ", envelope.status().message()));
   if (!envelope.ok()) return Annotate(envelope.status(), context());
   auto payload = OpenPackedBlob(key, id, *envelope);
   if (!payload.ok()) return Annotate(payload.status(), context());
