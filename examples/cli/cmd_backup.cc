@@ -27,12 +27,13 @@ struct BackupArgs {
   int threads = 0;
 };
 
+// A signal interrupts read() but is not a read error: retry, and let the
+// progress callback (called as data flows) cancel the backup.
 int64_t ReadStdin(uint8_t* buf, size_t cap) {
   for (;;) {
     ssize_t n = ::read(STDIN_FILENO, buf, cap);
     if (n >= 0) return n;
-    if (errno == EINTR && !Interrupted()) continue;
-    return -1;
+    if (errno != EINTR) return -1;
   }
 }
 

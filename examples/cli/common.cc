@@ -26,6 +26,7 @@ void PrintJson(const nlohmann::json& doc) {
 nlohmann::json ParseJson(const std::string& text) { return nlohmann::json::parse(text); }
 
 void PrintWarning(const std::string& path, const std::string& message) {
+  if (Interrupted()) return;  // files the cancellation cut short are no news
   ClearActiveProgressLine();
   std::fprintf(stderr, "warning: %s: %s\n", path.c_str(), message.c_str());
 }

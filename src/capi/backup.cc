@@ -1,10 +1,9 @@
-// coffer_backup: C options → BackupOptions, under a shared repository lock.
+// coffer_backup: C options → BackupOptions.
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
 #include "engine/backup.h"
-#include "repo/lock.h"
 
 using coffer::capi::Fail;
 using coffer::capi::Guard;
@@ -58,13 +57,9 @@ extern "C" COFFER_API coffer_status coffer_backup(coffer_repo* repo, const coffe
     COFFER_CAPI_REQUIRE(opts);
     if (opts->paths.empty() && opts->streams.empty())
       return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "backup: no path or stream to back up");
-    coffer::Repository& r = *repo->repo;
-    auto lock = coffer::RepoLock::Acquire(r.store(), r.keys().index_key, /*exclusive=*/false);
-    if (!lock.ok()) return Fail(err, lock.status());
-    // The current index: data any host has stored already is not uploaded again.
-    absl::Status loaded = r.LoadIndex();
-    if (!loaded.ok()) return Fail(err, loaded);
-    auto result = coffer::RunBackup(r, coffer::capi::ToBackupOptions(*opts));
+    // RunBackup holds a shared lock while it runs and reads the current
+    // index first, so data any host stored already is not uploaded again.
+    auto result = coffer::RunBackup(*repo->repo, coffer::capi::ToBackupOptions(*opts));
     if (!result.ok()) return Fail(err, result.status());
     return coffer::capi::ReturnJson(coffer::capi::BackupResultJson(result->snapshot_id, result->snapshot),
                                     result_json);

@@ -37,8 +37,6 @@ extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coff
     // Shared: a prune (exclusive) must not delete packs under a restore.
     auto lock = coffer::RepoLock::Acquire(r.store(), r.keys().index_key, /*exclusive=*/false);
     if (!lock.ok()) return Fail(err, lock.status());
-    absl::Status loaded = r.LoadIndex();
-    if (!loaded.ok()) return Fail(err, loaded);
     auto result = coffer::RunRestore(r, o);
     if (!result.ok()) return Fail(err, result.status());
     return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(snapshot->id, *result), result_json);
