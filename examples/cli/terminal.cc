@@ -76,10 +76,17 @@ void ProgressLine::Draw(const coffer::api::Progress& p) {
   if (p.totals_final && rate > 0 && p.bytes_total > p.bytes_done)
     line += ", ETA " + FormatClock((p.bytes_total - p.bytes_done) / rate);
   if (p.errors > 0) line += ", " + std::to_string(p.errors) + " errors";
-  if (!p.current_path.empty()) line += "  " + p.current_path;
 
+  // The counters always fit; the path gets what is left, keeping its end
+  // (the file name) and eliding its beginning.
   size_t width = TerminalWidth() - 1;
-  if (line.size() > width) line = line.substr(0, width);  // the path is last: it is what gets cut
+  if (!p.current_path.empty() && line.size() + 6 < width) {
+    size_t room = width - line.size() - 2;
+    std::string path = p.current_path;
+    if (path.size() > room) path = "..." + path.substr(path.size() - (room - 3));
+    line += "  " + path;
+  }
+  if (line.size() > width) line.resize(width);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
   drawn_ = true;

@@ -93,6 +93,10 @@ COFFER_API unsigned coffer_version_number(void);
 
 /* ==========================================================================
  * Status codes and errors
+ *
+ * Thread-safety: coffer_status_name() and coffer_version*() may be called
+ * from any thread. An error object belongs to the caller that received it;
+ * distinct error objects may be used from different threads.
  * ========================================================================== */
 
 /* The outcome of a call. The numbers are part of the ABI and never change;
@@ -138,6 +142,11 @@ COFFER_API void coffer_free(void* p);
 
 /* ==========================================================================
  * Callbacks
+ *
+ * Thread-safety: during one operation the library calls its callbacks one
+ * at a time (never concurrently), possibly from a thread other than the
+ * caller's. A callback must not call into the coffer_repo that is running
+ * the operation (such calls fail with COFFER_ERROR_INVALID_ARGUMENT).
  * ========================================================================== */
 
 /* A source of bytes for a stream backup (see coffer_backup_options_add_stream).
@@ -189,8 +198,14 @@ typedef void (*coffer_warning_fn)(const char* path, const char* message, void* u
  *
  * A repository is addressed by a location: a local path ("/backups/repo",
  * created on init if missing), "file:///abs/path", or other URL schemes as
- * their stores become available. Thread-safety: see the conventions above;
- * a coffer_repo is used by one thread at a time.
+ * their stores become available.
+ *
+ * Thread-safety: coffer_repo_init() and coffer_repo_open() may run
+ * concurrently from any threads; each returns a new, independent handle.
+ * Every function that takes a coffer_repo must be serialised per handle,
+ * and coffer_repo_close() must not race with any other call on that handle.
+ * Option objects are used by one thread at a time; one may serve several
+ * calls and is freed (by its owner) once no call uses it.
  * ========================================================================== */
 
 /* An open repository: its store, the keys of one key slot and its config. */
@@ -261,6 +276,10 @@ COFFER_API coffer_status coffer_repo_info(coffer_repo* repo, char** json_out, co
 
 /* ==========================================================================
  * Backup
+ *
+ * Thread-safety: coffer_backup() is serialised per handle. Backups through
+ * different handles (threads, processes or hosts) may write to the same
+ * repository at once.
  * ========================================================================== */
 
 /* What to back up and how. Create with coffer_backup_options_new() (NULL
@@ -339,6 +358,9 @@ COFFER_API coffer_status coffer_backup(coffer_repo* repo, const coffer_backup_op
 
 /* ==========================================================================
  * Restore
+ *
+ * Thread-safety: coffer_restore() is serialised per handle; restores
+ * through different handles may run at once (into different targets).
  * ========================================================================== */
 
 /* What to restore and where. Create with coffer_restore_options_new() (NULL
@@ -388,6 +410,8 @@ COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_
  *
  * These read the repository without locking it. They need a key that can
  * read (PERMISSION_DENIED with a write-only key).
+ *
+ * Thread-safety: serialised per handle, like every call on a coffer_repo.
  *
  * Filters (`filter_json`) are NULL (every snapshot) or a JSON object
  *   {"hosts": [...], "tags": [...], "paths": [...]}
@@ -444,6 +468,9 @@ COFFER_API coffer_status coffer_stats(coffer_repo* repo, const char* filter_json
  * any slot's password opens the repository. A write-only slot can add
  * backups but cannot read any (not even its own). Changing slots never
  * touches data.
+ *
+ * Thread-safety: serialised per handle. Other handles open on the same
+ * repository keep working after a key change (they hold the keys already).
  * ========================================================================== */
 
 /* Adds a key slot for `new_password` (non-empty) with an optional `label`
