@@ -32,8 +32,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (coffer_version_number() != COFFER_VERSION_NUMBER)
-    fprintf(stderr, "c_minimal: note: built with coffer %s, running with %s\n", COFFER_VERSION_STRING,
-            coffer_version());
+    fprintf(stderr, "c_minimal: note: built with coffer %s, running with %s\n",
+            COFFER_VERSION_STRING, coffer_version());
 
   status = coffer_repo_init(argv[1], password, NULL, &repo, &err);
   if (status == COFFER_ERROR_ALREADY_EXISTS) {

@@ -3,9 +3,8 @@
 #pragma once
 
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "coffer/coffer.hpp"
 
@@ -18,10 +17,10 @@ namespace cli {
 // Documented in `coffer --help` and the README; scripts depend on them.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,         // the operation failed (see the message)
-  kExitUsage = 2,          // bad command line
-  kExitPartial = 3,        // backup written, but some files could not be read
-  kExitNotFound = 10,      // no repository at the location (or no such snapshot/path/key)
+  kExitFailed = 1,     // the operation failed (see the message)
+  kExitUsage = 2,      // bad command line
+  kExitPartial = 3,    // backup written, but some files could not be read
+  kExitNotFound = 10,  // no repository at the location (or no such snapshot/path/key)
   kExitWrongPassword = 11,
   kExitLocked = 12,
   kExitInterrupted = 130,  // SIGINT/SIGTERM
@@ -51,7 +50,8 @@ struct Failure : std::runtime_error {
 void AddInitCommand(CLI::App& app, const Globals& globals, Command& command);
 void AddBackupCommand(CLI::App& app, const Globals& globals, Command& command);
 void AddRestoreCommand(CLI::App& app, const Globals& globals, Command& command);
-void AddSnapshotsCommands(CLI::App& app, const Globals& globals, Command& command);  // snapshots, ls, find
+void AddSnapshotsCommands(CLI::App& app, const Globals& globals,
+                          Command& command);  // snapshots, ls, find
 void AddStatsCommand(CLI::App& app, const Globals& globals, Command& command);
 void AddKeyCommands(CLI::App& app, const Globals& globals, Command& command);
 

@@ -1,11 +1,10 @@
 // coffer backup: files, directories and/or stdin into a new snapshot.
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "format.h"
@@ -48,8 +47,8 @@ void PrintSummary(const nlohmann::json& r) {
   std::printf("Dirs:      %llu\n", static_cast<unsigned long long>(u("dirs")));
   std::printf("Read:      %s of %s\n", FormatBytes(u("bytes_read")).c_str(),
               FormatBytes(u("bytes_total")).c_str());
-  std::printf("Added:     %s to the repository (stored %s)\n", FormatBytes(u("bytes_added")).c_str(),
-              FormatBytes(u("bytes_added_stored")).c_str());
+  std::printf("Added:     %s to the repository (stored %s)\n",
+              FormatBytes(u("bytes_added")).c_str(), FormatBytes(u("bytes_added_stored")).c_str());
   std::printf("Duration:  %s (%s)\n", FormatDuration(duration).c_str(),
               FormatRate(duration > 0 ? u("bytes_read") / duration : 0).c_str());
   std::printf("snapshot %s saved%s\n", r["short_id"].get<std::string>().c_str(),
@@ -103,7 +102,8 @@ void AddBackupCommand(CLI::App& app, const Globals& globals, Command& command) {
   sub->add_option("--stdin-filename", args->stdin_filename,
                   "Path of the --stdin file inside the snapshot (default: stdin)");
   sub->add_flag("--no-cache", args->no_cache, "Read every file (do not trust the files cache)");
-  sub->add_option("--cache-dir", args->cache_dir, "Files cache directory (default ~/.cache/coffer)");
+  sub->add_option("--cache-dir", args->cache_dir,
+                  "Files cache directory (default ~/.cache/coffer)");
   sub->add_flag("--one-file-system", args->one_file_system, "Do not cross file system boundaries");
   sub->add_option("--threads", args->threads, "Worker threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);

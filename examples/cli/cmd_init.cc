@@ -1,8 +1,7 @@
 // coffer init: creates a repository.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "format.h"
@@ -65,24 +64,28 @@ int RunInit(const Globals& globals, const InitArgs& args) {
 void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
   auto args = std::make_shared<InitArgs>();
   CLI::App* sub = app.add_subcommand("init", "Create a new repository");
-  sub->add_option("--compression", args->compression, "Compression of new data: lz4 (default), zstd or none")
+  sub->add_option("--compression", args->compression,
+                  "Compression of new data: lz4 (default), zstd or none")
       ->check(CLI::IsMember({"lz4", "zstd", "none"}));
   sub->add_option("--compression-level", args->compression_level, "zstd level (0 = default)")
       ->check(CLI::Range(0, 22));
   sub->add_option("--pack-size", args->pack_size_mib, "Target pack size in MiB (default 16)")
       ->check(CLI::Range(1, 1024));
   sub->add_option("--chunk-min", args->chunk_min_kib, "Minimum chunk size in KiB (default 512)");
-  sub->add_option("--chunk-avg", args->chunk_avg_kib, "Average chunk size in KiB, a power of two (default 1024)");
+  sub->add_option("--chunk-avg", args->chunk_avg_kib,
+                  "Average chunk size in KiB, a power of two (default 1024)");
   sub->add_option("--chunk-max", args->chunk_max_kib, "Maximum chunk size in KiB (default 8192)");
-  sub->add_option("--data-cipher", args->data_cipher,
-                  "aes-256-gcm or xchacha20-poly1305 (default: AES-GCM when the CPU accelerates it)")
+  sub->add_option(
+         "--data-cipher", args->data_cipher,
+         "aes-256-gcm or xchacha20-poly1305 (default: AES-GCM when the CPU accelerates it)")
       ->check(CLI::IsMember({"aes-256-gcm", "xchacha20-poly1305"}));
   sub->add_option("--label", args->label, "Label of the first key");
   sub->add_option("--kdf-memory", args->kdf_memory_mib,
                   "Advanced: Argon2id memory in MiB for the first key (default 64)")
       ->check(CLI::Range(1, 4096))
       ->group("Advanced");
-  sub->add_option("--kdf-ops", args->kdf_ops, "Advanced: Argon2id passes for the first key (default 3)")
+  sub->add_option("--kdf-ops", args->kdf_ops,
+                  "Advanced: Argon2id passes for the first key (default 3)")
       ->check(CLI::Range(1, 16))
       ->group("Advanced");
   sub->callback([&globals, &command, args] {

@@ -1,8 +1,7 @@
 // coffer key add / list / remove / passwd: managing key slots.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "format.h"
@@ -74,14 +73,16 @@ int RunKeyPasswd(const Globals& globals, const KeyArgs& args) {
   if (globals.json)
     PrintJson({{"id", info["key_id"]}});
   else if (!globals.quiet)
-    std::printf("password changed (key %s)\n", info["key_id"].get<std::string>().substr(0, 8).c_str());
+    std::printf("password changed (key %s)\n",
+                info["key_id"].get<std::string>().substr(0, 8).c_str());
   return kExitOk;
 }
 
 void AddNewPasswordOptions(CLI::App* sub, KeyArgs& args) {
   sub->add_option("--new-password-file", args.new_password_file,
                   "Read the new password from FILE (else $COFFER_NEW_PASSWORD or a prompt)");
-  sub->add_option("--kdf-memory", args.kdf_memory_mib, "Advanced: Argon2id memory in MiB (default 64)")
+  sub->add_option("--kdf-memory", args.kdf_memory_mib,
+                  "Advanced: Argon2id memory in MiB (default 64)")
       ->check(CLI::Range(1, 4096))
       ->group("Advanced");
   sub->add_option("--kdf-ops", args.kdf_ops, "Advanced: Argon2id passes (default 3)")
@@ -97,7 +98,8 @@ void AddKeyCommands(CLI::App& app, const Globals& globals, Command& command) {
   key->require_subcommand(1);
 
   CLI::App* add = key->add_subcommand("add", "Add a key with a new password");
-  add->add_option("--label", args->label, "A label for the key, e.g. the person or machine using it");
+  add->add_option("--label", args->label,
+                  "A label for the key, e.g. the person or machine using it");
   add->add_flag("--write-only", args->write_only, "The key can add backups but cannot read any");
   AddNewPasswordOptions(add, *args);
   add->callback([&globals, &command, args] {
@@ -108,7 +110,8 @@ void AddKeyCommands(CLI::App& app, const Globals& globals, Command& command) {
   list->callback([&globals, &command] { command = [&globals] { return RunKeyList(globals); }; });
 
   CLI::App* remove = key->add_subcommand("remove", "Remove a key");
-  remove->add_option("ID", args->id, "Key id or a unique prefix (at least 4 hex digits)")->required();
+  remove->add_option("ID", args->id, "Key id or a unique prefix (at least 4 hex digits)")
+      ->required();
   remove->callback([&globals, &command, args] {
     command = [&globals, args] { return RunKeyRemove(globals, *args); };
   });

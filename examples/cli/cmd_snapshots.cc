@@ -1,8 +1,7 @@
 // coffer snapshots / ls / find: browsing the catalog.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "format.h"
@@ -33,7 +32,8 @@ int RunSnapshots(const Globals& globals, const FilterArgs& filter) {
     PrintJson(list);
     return kExitOk;
   }
-  Table table({"ID", "Time", "Host", "Tags", "Paths", "Size"}, {false, false, false, false, false, true});
+  Table table({"ID", "Time", "Host", "Tags", "Paths", "Size"},
+              {false, false, false, false, false, true});
   for (const auto& s : list) {
     std::string id = s["short_id"].get<std::string>();
     if (s["partial"].get<bool>()) id += " (partial)";
@@ -94,7 +94,8 @@ int RunFind(const Globals& globals, const FindArgs& args) {
     std::string type = m["type"].get<std::string>();
     table.Add({m["snapshot_id"].get<std::string>().substr(0, 8),
                FormatLocalTime(m["snapshot_time_ns"].get<int64_t>()), type,
-               type == "file" ? FormatBytes(m["size"].get<uint64_t>()) : "", m["path"].get<std::string>()});
+               type == "file" ? FormatBytes(m["size"].get<uint64_t>()) : "",
+               m["path"].get<std::string>()});
   }
   if (!table.empty()) std::fputs(table.Render().c_str(), stdout);
   if (!globals.quiet) std::printf("%zu match(es)\n", matches.size());
@@ -104,7 +105,8 @@ int RunFind(const Globals& globals, const FindArgs& args) {
 void AddFilterOptions(CLI::App* sub, FilterArgs& filter, bool with_paths) {
   sub->add_option("--host", filter.hosts, "Only snapshots of this host (repeatable: any of them)");
   sub->add_option("--tag", filter.tags, "Only snapshots with this tag (repeatable: all of them)");
-  if (with_paths) sub->add_option("--path", filter.paths, "Only snapshots that include this path (repeatable)");
+  if (with_paths)
+    sub->add_option("--path", filter.paths, "Only snapshots that include this path (repeatable)");
 }
 
 }  // namespace
@@ -119,15 +121,16 @@ void AddSnapshotsCommands(CLI::App& app, const Globals& globals, Command& comman
 
   auto ls = std::make_shared<LsArgs>();
   CLI::App* ls_cmd = app.add_subcommand("ls", "List files in a snapshot");
-  ls_cmd->add_option("SNAPSHOT", ls->snapshot, "Snapshot id, unique prefix, or 'latest'")->required();
+  ls_cmd->add_option("SNAPSHOT", ls->snapshot, "Snapshot id, unique prefix, or 'latest'")
+      ->required();
   ls_cmd->add_option("PATH", ls->path, "Path inside the snapshot (default /)");
   ls_cmd->add_flag("-r,--recursive", ls->recursive, "List everything below PATH");
-  ls_cmd->callback([&globals, &command, ls] {
-    command = [&globals, ls] { return RunLs(globals, *ls); };
-  });
+  ls_cmd->callback(
+      [&globals, &command, ls] { command = [&globals, ls] { return RunLs(globals, *ls); }; });
 
   auto find = std::make_shared<FindArgs>();
-  CLI::App* find_cmd = app.add_subcommand("find", "Find files by name or path pattern in all snapshots");
+  CLI::App* find_cmd =
+      app.add_subcommand("find", "Find files by name or path pattern in all snapshots");
   find_cmd->add_option("PATTERN", find->pattern, "e.g. '*.pdf' (names) or '/home/*/notes' (paths)")
       ->required();
   AddFilterOptions(find_cmd, find->filter, /*with_paths=*/false);

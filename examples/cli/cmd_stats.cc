@@ -1,8 +1,7 @@
 // coffer stats: sizes, deduplication and compression of snapshots.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "format.h"
@@ -27,11 +26,14 @@ int RunStats(const Globals& globals, const StatsArgs& args) {
   auto u = [&s](const char* key) { return s[key].get<uint64_t>(); };
   uint64_t logical = u("logical_bytes"), stored = u("stored_bytes");
   std::printf("Snapshots:         %llu\n", static_cast<unsigned long long>(u("snapshots")));
-  std::printf("Files:             %llu in %llu directories\n", static_cast<unsigned long long>(u("files")),
+  std::printf("Files:             %llu in %llu directories\n",
+              static_cast<unsigned long long>(u("files")),
               static_cast<unsigned long long>(u("dirs")));
   std::printf("Logical size:      %s\n", FormatBytes(logical).c_str());
-  std::printf("Unique data:       %s in %llu blobs (deduplication %s)\n", FormatBytes(u("unique_bytes")).c_str(),
-              static_cast<unsigned long long>(u("unique_blobs")), FormatRatio(s["dedup_ratio"].get<double>()).c_str());
+  std::printf("Unique data:       %s in %llu blobs (deduplication %s)\n",
+              FormatBytes(u("unique_bytes")).c_str(),
+              static_cast<unsigned long long>(u("unique_blobs")),
+              FormatRatio(s["dedup_ratio"].get<double>()).c_str());
   std::printf("Stored data:       %s (compression %s)\n", FormatBytes(stored).c_str(),
               FormatRatio(s["compression_ratio"].get<double>()).c_str());
   if (stored > 0)

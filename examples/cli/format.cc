@@ -36,9 +36,7 @@ std::string FormatBytes(uint64_t bytes) {
   return Printf(v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%.0f", v) + " " + kUnits[unit];
 }
 
-std::string FormatRate(double bytes_per_s) {
-  return Printf("%.1f", bytes_per_s / 1e6) + " MB/s";
-}
+std::string FormatRate(double bytes_per_s) { return Printf("%.1f", bytes_per_s / 1e6) + " MB/s"; }
 
 std::string FormatDuration(double seconds) {
   if (seconds < 60) return Printf(seconds < 10 ? "%.2f" : "%.1f", seconds) + " s";
@@ -75,9 +73,12 @@ std::string FormatLocalTime(int64_t unix_nanos) {
 
 std::string FormatMode(const std::string& type, uint32_t mode) {
   std::string s(10, '-');
-  if (type == "dir") s[0] = 'd';
-  else if (type == "symlink") s[0] = 'l';
-  else if (type == "fifo") s[0] = 'p';
+  if (type == "dir")
+    s[0] = 'd';
+  else if (type == "symlink")
+    s[0] = 'l';
+  else if (type == "fifo")
+    s[0] = 'p';
   static const char kRwx[] = "rwxrwxrwx";
   for (int i = 0; i < 9; ++i)
     if (mode & (1u << (8 - i))) s[1 + i] = kRwx[i];

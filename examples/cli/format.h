@@ -7,11 +7,11 @@
 
 namespace cli {
 
-std::string FormatBytes(uint64_t bytes);      // "1.5 GiB"
-std::string FormatRate(double bytes_per_s);   // "123.4 MB/s"
-std::string FormatDuration(double seconds);   // "0.42 s", "3m05s", "2h01m"
-std::string FormatClock(double seconds);      // "1:02:03" / "2:03"
-std::string FormatRatio(double ratio);        // "2.35x"
+std::string FormatBytes(uint64_t bytes);     // "1.5 GiB"
+std::string FormatRate(double bytes_per_s);  // "123.4 MB/s"
+std::string FormatDuration(double seconds);  // "0.42 s", "3m05s", "2h01m"
+std::string FormatClock(double seconds);     // "1:02:03" / "2:03"
+std::string FormatRatio(double ratio);       // "2.35x"
 // Local time "2026-03-01 12:00:00" for Unix nanoseconds.
 std::string FormatLocalTime(int64_t unix_nanos);
 // "drwxr-xr-x" from a node type name ("dir") and permission bits.

@@ -1,9 +1,8 @@
 // coffer — the command-line program, built only on the public C API
 // (through coffer.hpp). Each subcommand lives in a cmd_*.cc file.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "cli.h"
 #include "terminal.h"
@@ -27,11 +26,16 @@ Exit codes:
 
 int ExitCodeFor(coffer_status status) {
   switch (status) {
-    case COFFER_ERROR_NOT_FOUND: return cli::kExitNotFound;
-    case COFFER_ERROR_WRONG_PASSWORD: return cli::kExitWrongPassword;
-    case COFFER_ERROR_LOCKED: return cli::kExitLocked;
-    case COFFER_ERROR_CANCELLED: return cli::Interrupted() ? cli::kExitInterrupted : cli::kExitFailed;
-    default: return cli::kExitFailed;
+    case COFFER_ERROR_NOT_FOUND:
+      return cli::kExitNotFound;
+    case COFFER_ERROR_WRONG_PASSWORD:
+      return cli::kExitWrongPassword;
+    case COFFER_ERROR_LOCKED:
+      return cli::kExitLocked;
+    case COFFER_ERROR_CANCELLED:
+      return cli::Interrupted() ? cli::kExitInterrupted : cli::kExitFailed;
+    default:
+      return cli::kExitFailed;
   }
 }
 

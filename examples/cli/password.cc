@@ -82,7 +82,8 @@ std::string RepositoryPassword(const std::string& password_file, bool confirm) {
 
 std::string NewPassword(const std::string& new_password_file) {
   if (!new_password_file.empty()) return ReadPasswordFile(new_password_file);
-  if (const char* env = std::getenv("COFFER_NEW_PASSWORD"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("COFFER_NEW_PASSWORD"); env != nullptr && *env != '\0')
+    return env;
   return Prompt("New password", /*confirm=*/true,
                 "set COFFER_NEW_PASSWORD or use --new-password-file FILE");
 }

@@ -65,11 +65,15 @@ void ProgressLine::Draw(const coffer::api::Progress& p) {
   last_draw_ = now;
 
   std::string line = "[" + FormatClock(p.elapsed_seconds) + "] ";
-  if (p.phase == COFFER_PHASE_SCANNING) line += "scanning ";
-  else if (p.phase == COFFER_PHASE_FINISHING) line += "finishing ";
-  else line += verb_ + " ";
+  if (p.phase == COFFER_PHASE_SCANNING)
+    line += "scanning ";
+  else if (p.phase == COFFER_PHASE_FINISHING)
+    line += "finishing ";
+  else
+    line += verb_ + " ";
   std::string total_mark = p.totals_final ? "" : "+";
-  line += std::to_string(p.files_done) + "/" + std::to_string(p.files_total) + total_mark + " files, ";
+  line +=
+      std::to_string(p.files_done) + "/" + std::to_string(p.files_total) + total_mark + " files, ";
   line += FormatBytes(p.bytes_done) + "/" + FormatBytes(p.bytes_total) + total_mark;
   double rate = p.elapsed_seconds > 0 ? p.bytes_done / p.elapsed_seconds : 0;
   line += ", " + FormatRate(rate);

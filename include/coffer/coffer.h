@@ -80,8 +80,8 @@ extern "C" {
   (COFFER_VERSION_MAJOR * 10000 + COFFER_VERSION_MINOR * 100 + COFFER_VERSION_PATCH)
 #define COFFER_VERSION_STRINGIFY_(x) #x
 #define COFFER_VERSION_STRINGIFY(x) COFFER_VERSION_STRINGIFY_(x)
-#define COFFER_VERSION_STRING                                                   \
-  COFFER_VERSION_STRINGIFY(COFFER_VERSION_MAJOR)                                \
+#define COFFER_VERSION_STRING                                                      \
+  COFFER_VERSION_STRINGIFY(COFFER_VERSION_MAJOR)                                   \
   "." COFFER_VERSION_STRINGIFY(COFFER_VERSION_MINOR) "." COFFER_VERSION_STRINGIFY( \
       COFFER_VERSION_PATCH)
 
@@ -158,10 +158,10 @@ typedef int64_t (*coffer_read_fn)(void* user, uint8_t* buf, size_t cap);
 
 /* What a long operation is doing. */
 typedef enum coffer_phase {
-  COFFER_PHASE_SCANNING = 0,  /* counting files before/while backing up */
-  COFFER_PHASE_BACKUP = 1,    /* reading, chunking, uploading */
-  COFFER_PHASE_RESTORE = 2,   /* writing files */
-  COFFER_PHASE_FINISHING = 3  /* flushing packs, index and snapshot */
+  COFFER_PHASE_SCANNING = 0, /* counting files before/while backing up */
+  COFFER_PHASE_BACKUP = 1,   /* reading, chunking, uploading */
+  COFFER_PHASE_RESTORE = 2,  /* writing files */
+  COFFER_PHASE_FINISHING = 3 /* flushing packs, index and snapshot */
 } coffer_phase;
 
 /* A progress report. Valid only during the callback: copy what you keep.
@@ -169,14 +169,14 @@ typedef enum coffer_phase {
  * struct the library filled in, so check it before reading a field added in
  * a later version. */
 typedef struct coffer_progress {
-  uint32_t struct_size;     /* sizeof(coffer_progress) of the library */
-  int phase;                /* a coffer_phase */
+  uint32_t struct_size; /* sizeof(coffer_progress) of the library */
+  int phase;            /* a coffer_phase */
   uint64_t files_done;
-  uint64_t files_total;     /* grows while totals_final is 0 */
+  uint64_t files_total; /* grows while totals_final is 0 */
   uint64_t bytes_done;
-  uint64_t bytes_total;     /* grows while totals_final is 0 */
-  uint64_t errors;          /* files that could not be read or written so far */
-  int totals_final;         /* non-zero once the totals are known */
+  uint64_t bytes_total; /* grows while totals_final is 0 */
+  uint64_t errors;      /* files that could not be read or written so far */
+  int totals_final;     /* non-zero once the totals are known */
   double elapsed_seconds;
   const char* current_path; /* the file being processed, or "" */
 } coffer_progress;
@@ -304,8 +304,8 @@ COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* o
 COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options* opts,
                                                            const char* pattern, coffer_error** err);
 /* Adds a tag recorded on the snapshot (non-empty). */
-COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts,
-                                                       const char* tag, coffer_error** err);
+COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts, const char* tag,
+                                                       coffer_error** err);
 /* The host name recorded on the snapshot (default: this machine's name). */
 COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts,
                                                         const char* host, coffer_error** err);
@@ -330,8 +330,8 @@ COFFER_API coffer_status coffer_backup_options_add_stream(coffer_backup_options*
 /* Progress and warning callbacks (NULL to remove). `user` is passed back. */
 COFFER_API void coffer_backup_options_set_progress(coffer_backup_options* opts,
                                                    coffer_progress_fn fn, void* user);
-COFFER_API void coffer_backup_options_set_warning(coffer_backup_options* opts,
-                                                  coffer_warning_fn fn, void* user);
+COFFER_API void coffer_backup_options_set_warning(coffer_backup_options* opts, coffer_warning_fn fn,
+                                                  void* user);
 
 /* Backs up the paths and streams of `opts` into a new snapshot.
  *
@@ -384,7 +384,8 @@ COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_optio
                                                             const char* path, coffer_error** err);
 /* Skips paths matching the pattern (syntax as for backup excludes). */
 COFFER_API coffer_status coffer_restore_options_add_exclude(coffer_restore_options* opts,
-                                                            const char* pattern, coffer_error** err);
+                                                            const char* pattern,
+                                                            coffer_error** err);
 /* Non-zero: replace files that exist in the target. Default 0: the restore
  * fails with ALREADY_EXISTS, before writing anything, when a file it would
  * write exists already. */
@@ -446,8 +447,7 @@ COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snaps
  *   {"snapshot_id", "snapshot_time", "snapshot_time_ns", "path", "type",
  *    "size", "mtime_ns"} */
 COFFER_API coffer_status coffer_find(coffer_repo* repo, const char* pattern,
-                                     const char* filter_json, char** json_out,
-                                     coffer_error** err);
+                                     const char* filter_json, char** json_out, coffer_error** err);
 
 /* Statistics over the snapshots the filter admits, as a JSON object (free
  * with coffer_free()):
@@ -512,12 +512,12 @@ COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_lim
  * bindings never bake in a value a new version changes.
  * ========================================================================== */
 
-COFFER_API uint32_t coffer_default_pack_size(void);       /* bytes */
-COFFER_API uint32_t coffer_default_chunk_min_size(void);  /* bytes */
-COFFER_API uint32_t coffer_default_chunk_avg_size(void);  /* bytes */
-COFFER_API uint32_t coffer_default_chunk_max_size(void);  /* bytes */
-COFFER_API uint64_t coffer_default_kdf_ops_limit(void);   /* Argon2id passes */
-COFFER_API uint64_t coffer_default_kdf_mem_limit(void);   /* bytes */
+COFFER_API uint32_t coffer_default_pack_size(void);      /* bytes */
+COFFER_API uint32_t coffer_default_chunk_min_size(void); /* bytes */
+COFFER_API uint32_t coffer_default_chunk_avg_size(void); /* bytes */
+COFFER_API uint32_t coffer_default_chunk_max_size(void); /* bytes */
+COFFER_API uint64_t coffer_default_kdf_ops_limit(void);  /* Argon2id passes */
+COFFER_API uint64_t coffer_default_kdf_mem_limit(void);  /* bytes */
 
 /* ==========================================================================
  * Experimental API: define COFFER_EXPERIMENTAL before including this header.

@@ -160,12 +160,14 @@ class InitOptions {
   }
   InitOptions& chunker(uint32_t min_size, uint32_t avg_size, uint32_t max_size) {
     coffer_error* err = nullptr;
-    detail::Check(coffer_init_options_set_chunker(opts_.get(), min_size, avg_size, max_size, &err), &err);
+    detail::Check(coffer_init_options_set_chunker(opts_.get(), min_size, avg_size, max_size, &err),
+                  &err);
     return *this;
   }
   InitOptions& compression(const std::string& name, int level = 0) {
     coffer_error* err = nullptr;
-    detail::Check(coffer_init_options_set_compression(opts_.get(), name.c_str(), level, &err), &err);
+    detail::Check(coffer_init_options_set_compression(opts_.get(), name.c_str(), level, &err),
+                  &err);
     return *this;
   }
   InitOptions& pack_size(uint32_t bytes) {
@@ -251,13 +253,15 @@ class BackupOptions {
   BackupOptions& progress(ProgressFn fn) {
     callbacks_->progress = std::move(fn);
     coffer_backup_options_set_progress(
-        opts_.get(), callbacks_->progress ? &detail::Callbacks::OnProgress : nullptr, callbacks_.get());
+        opts_.get(), callbacks_->progress ? &detail::Callbacks::OnProgress : nullptr,
+        callbacks_.get());
     return *this;
   }
   BackupOptions& warning(WarningFn fn) {
     callbacks_->warning = std::move(fn);
-    coffer_backup_options_set_warning(
-        opts_.get(), callbacks_->warning ? &detail::Callbacks::OnWarning : nullptr, callbacks_.get());
+    coffer_backup_options_set_warning(opts_.get(),
+                                      callbacks_->warning ? &detail::Callbacks::OnWarning : nullptr,
+                                      callbacks_.get());
     return *this;
   }
   const coffer_backup_options* get() const { return opts_.get(); }
@@ -302,13 +306,15 @@ class RestoreOptions {
   RestoreOptions& progress(ProgressFn fn) {
     callbacks_->progress = std::move(fn);
     coffer_restore_options_set_progress(
-        opts_.get(), callbacks_->progress ? &detail::Callbacks::OnProgress : nullptr, callbacks_.get());
+        opts_.get(), callbacks_->progress ? &detail::Callbacks::OnProgress : nullptr,
+        callbacks_.get());
     return *this;
   }
   RestoreOptions& warning(WarningFn fn) {
     callbacks_->warning = std::move(fn);
     coffer_restore_options_set_warning(
-        opts_.get(), callbacks_->warning ? &detail::Callbacks::OnWarning : nullptr, callbacks_.get());
+        opts_.get(), callbacks_->warning ? &detail::Callbacks::OnWarning : nullptr,
+        callbacks_.get());
     return *this;
   }
   const coffer_restore_options* get() const { return opts_.get(); }
@@ -358,11 +364,13 @@ class Repo {
 
   // `filter_json` empty means no filter.
   std::string snapshots_list(const std::string& filter_json = "") {
-    return Json(coffer_snapshots_list, handle(), filter_json.empty() ? nullptr : filter_json.c_str());
+    return Json(coffer_snapshots_list, handle(),
+                filter_json.empty() ? nullptr : filter_json.c_str());
   }
   std::string snapshot_ls(const std::string& snapshot_ref, const std::string& path = "/",
                           bool recursive = false) {
-    return Json(coffer_snapshot_ls, handle(), snapshot_ref.c_str(), path.c_str(), recursive ? 1 : 0);
+    return Json(coffer_snapshot_ls, handle(), snapshot_ref.c_str(), path.c_str(),
+                recursive ? 1 : 0);
   }
   std::string find(const std::string& pattern, const std::string& filter_json = "") {
     return Json(coffer_find, handle(), pattern.c_str(),
@@ -392,7 +400,8 @@ class Repo {
   }
 
   coffer_repo* handle() const {
-    if (!repo_) throw Error(COFFER_ERROR_INVALID_ARGUMENT, "coffer::api::Repo is empty (moved from)");
+    if (!repo_)
+      throw Error(COFFER_ERROR_INVALID_ARGUMENT, "coffer::api::Repo is empty (moved from)");
     return repo_.get();
   }
 

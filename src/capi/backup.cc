@@ -1,9 +1,10 @@
 // coffer_backup: C options → BackupOptions.
+#include "engine/backup.h"
+
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
-#include "engine/backup.h"
 
 using coffer::capi::Fail;
 using coffer::capi::Guard;
@@ -24,7 +25,7 @@ StreamSource MakeStreamSource(const CofferStream& stream) {
           Cat("stream ", path, ": the read callback reported an error (", n, ")"));
     if (static_cast<uint64_t>(n) > buffer.size())
       return absl::InvalidArgumentError(Cat("stream ", path, ": the read callback returned ", n,
-                                                     " bytes for a buffer of ", buffer.size()));
+                                            " bytes for a buffer of ", buffer.size()));
     return static_cast<size_t>(n);
   };
   return source;
@@ -49,8 +50,10 @@ BackupOptions ToBackupOptions(const coffer_backup_options& c) {
 }  // namespace
 }  // namespace coffer::capi
 
-extern "C" COFFER_API coffer_status coffer_backup(coffer_repo* repo, const coffer_backup_options* opts,
+extern "C" COFFER_API coffer_status coffer_backup(coffer_repo* repo,
+                                                  const coffer_backup_options* opts,
                                                   char** result_json, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     if (result_json != nullptr) *result_json = nullptr;
     COFFER_CAPI_LEASE(repo);
@@ -61,7 +64,7 @@ extern "C" COFFER_API coffer_status coffer_backup(coffer_repo* repo, const coffe
     // index first, so data any host stored already is not uploaded again.
     auto result = coffer::RunBackup(*repo->repo, coffer::capi::ToBackupOptions(*opts));
     if (!result.ok()) return Fail(err, result.status());
-    return coffer::capi::ReturnJson(coffer::capi::BackupResultJson(result->snapshot_id, result->snapshot),
-                                    result_json);
+    return coffer::capi::ReturnJson(
+        coffer::capi::BackupResultJson(result->snapshot_id, result->snapshot), result_json);
   });
 }

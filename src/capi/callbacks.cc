@@ -7,8 +7,8 @@ namespace coffer::capi {
 coffer_status HandleBusy(coffer_error** err, const char* function) {
   return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
               Cat(function,
-                           ": the coffer_repo handle is in use by another call (a handle must "
-                           "not be used by two threads at once, nor from its own callbacks)"));
+                  ": the coffer_repo handle is in use by another call (a handle must "
+                  "not be used by two threads at once, nor from its own callbacks)"));
 }
 
 ProgressFn MakeProgressFn(const CofferCallbacks& callbacks) {
@@ -19,10 +19,18 @@ ProgressFn MakeProgressFn(const CofferCallbacks& callbacks) {
     coffer_progress c{};
     c.struct_size = sizeof(coffer_progress);
     switch (p.phase) {
-      case Phase::kScanning: c.phase = COFFER_PHASE_SCANNING; break;
-      case Phase::kBackup: c.phase = COFFER_PHASE_BACKUP; break;
-      case Phase::kRestore: c.phase = COFFER_PHASE_RESTORE; break;
-      case Phase::kFinishing: c.phase = COFFER_PHASE_FINISHING; break;
+      case Phase::kScanning:
+        c.phase = COFFER_PHASE_SCANNING;
+        break;
+      case Phase::kBackup:
+        c.phase = COFFER_PHASE_BACKUP;
+        break;
+      case Phase::kRestore:
+        c.phase = COFFER_PHASE_RESTORE;
+        break;
+      case Phase::kFinishing:
+        c.phase = COFFER_PHASE_FINISHING;
+        break;
     }
     c.files_done = p.files_done;
     c.files_total = p.files_total;

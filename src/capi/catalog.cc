@@ -1,12 +1,13 @@
 // Catalog views: snapshot lists, tree listings, find and statistics, each
 // returned as a JSON document.
+#include "catalog/catalog.h"
+
 #include "capi/error.h"
 #include "capi/filter.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
 #include "capi/stats.h"
-#include "catalog/catalog.h"
 
 using coffer::capi::Fail;
 using coffer::capi::Guard;
@@ -15,8 +16,9 @@ using nlohmann::json;
 
 extern "C" {
 
-COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* filter_json, char** json_out,
-                                               coffer_error** err) {
+COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* filter_json,
+                                               char** json_out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;
@@ -29,13 +31,16 @@ COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* fi
     auto entries = coffer::ListSnapshots(r, filter->filter);
     if (!entries.ok()) return Fail(err, entries.status());
     json out = json::array();
-    for (const coffer::SnapshotEntry& e : *entries) out.push_back(coffer::capi::SnapshotJson(e.id, e.snapshot));
+    for (const coffer::SnapshotEntry& e : *entries)
+      out.push_back(coffer::capi::SnapshotJson(e.id, e.snapshot));
     return ReturnJson(out, json_out);
   });
 }
 
-COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snapshot_ref, const char* path,
-                                            int recursive, char** json_out, coffer_error** err) {
+COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snapshot_ref,
+                                            const char* path, int recursive, char** json_out,
+                                            coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;
@@ -44,7 +49,8 @@ COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snaps
     coffer::Repository& r = *repo->repo;
     absl::Status readable = r.RequireReadAccess("list snapshot contents");
     if (!readable.ok()) return Fail(err, readable);
-    auto nodes = coffer::ListSnapshotTree(r, snapshot_ref, path != nullptr ? path : "/", recursive != 0);
+    auto nodes =
+        coffer::ListSnapshotTree(r, snapshot_ref, path != nullptr ? path : "/", recursive != 0);
     if (!nodes.ok()) return Fail(err, nodes.status());
     json out = json::array();
     for (const coffer::ListedNode& n : *nodes) out.push_back(coffer::capi::NodeJson(n));
@@ -52,14 +58,16 @@ COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snaps
   });
 }
 
-COFFER_API coffer_status coffer_find(coffer_repo* repo, const char* pattern, const char* filter_json,
-                                     char** json_out, coffer_error** err) {
+COFFER_API coffer_status coffer_find(coffer_repo* repo, const char* pattern,
+                                     const char* filter_json, char** json_out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;
     COFFER_CAPI_LEASE(repo);
     COFFER_CAPI_REQUIRE(pattern);
-    if (*pattern == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "coffer_find: the pattern is empty");
+    if (*pattern == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "coffer_find: the pattern is empty");
     auto filter = coffer::capi::ParseFilter(filter_json, "filter_json", /*allow_ids=*/false);
     if (!filter.ok()) return Fail(err, filter.status());
     coffer::Repository& r = *repo->repo;
@@ -75,6 +83,7 @@ COFFER_API coffer_status coffer_find(coffer_repo* repo, const char* pattern, con
 
 COFFER_API coffer_status coffer_stats(coffer_repo* repo, const char* filter_json, char** json_out,
                                       coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;

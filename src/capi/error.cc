@@ -1,6 +1,5 @@
 #include "capi/error.h"
 
-
 namespace coffer::capi {
 namespace {
 
@@ -37,7 +36,8 @@ coffer_status StatusCodeFor(const absl::Status& status) {
     case absl::StatusCode::kDataLoss:
       return COFFER_ERROR_CORRUPT;
     case absl::StatusCode::kFailedPrecondition:
-      return FailedPreconditionCode(std::string_view(status.message().data(), status.message().size()));
+      return FailedPreconditionCode(
+          std::string_view(status.message().data(), status.message().size()));
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kAborted:
@@ -79,8 +79,7 @@ coffer_status Fail(coffer_error** err, const absl::Status& status) {
 }
 
 coffer_status NullArgument(coffer_error** err, std::string_view function, std::string_view name) {
-  return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
-              Cat(function, ": argument `", name, "` is NULL"));
+  return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, Cat(function, ": argument `", name, "` is NULL"));
 }
 
 }  // namespace coffer::capi
@@ -91,19 +90,32 @@ extern "C" {
 
 COFFER_API const char* coffer_status_name(coffer_status status) {
   switch (status) {
-    case COFFER_OK: return "COFFER_OK";
-    case COFFER_ERROR_INVALID_ARGUMENT: return "COFFER_ERROR_INVALID_ARGUMENT";
-    case COFFER_ERROR_NOT_FOUND: return "COFFER_ERROR_NOT_FOUND";
-    case COFFER_ERROR_ALREADY_EXISTS: return "COFFER_ERROR_ALREADY_EXISTS";
-    case COFFER_ERROR_WRONG_PASSWORD: return "COFFER_ERROR_WRONG_PASSWORD";
-    case COFFER_ERROR_PERMISSION_DENIED: return "COFFER_ERROR_PERMISSION_DENIED";
-    case COFFER_ERROR_CORRUPT: return "COFFER_ERROR_CORRUPT";
-    case COFFER_ERROR_LOCKED: return "COFFER_ERROR_LOCKED";
-    case COFFER_ERROR_IO: return "COFFER_ERROR_IO";
-    case COFFER_ERROR_CANCELLED: return "COFFER_ERROR_CANCELLED";
-    case COFFER_ERROR_UNSUPPORTED: return "COFFER_ERROR_UNSUPPORTED";
-    case COFFER_ERROR_NO_SPACE: return "COFFER_ERROR_NO_SPACE";
-    case COFFER_ERROR_INTERNAL: return "COFFER_ERROR_INTERNAL";
+    case COFFER_OK:
+      return "COFFER_OK";
+    case COFFER_ERROR_INVALID_ARGUMENT:
+      return "COFFER_ERROR_INVALID_ARGUMENT";
+    case COFFER_ERROR_NOT_FOUND:
+      return "COFFER_ERROR_NOT_FOUND";
+    case COFFER_ERROR_ALREADY_EXISTS:
+      return "COFFER_ERROR_ALREADY_EXISTS";
+    case COFFER_ERROR_WRONG_PASSWORD:
+      return "COFFER_ERROR_WRONG_PASSWORD";
+    case COFFER_ERROR_PERMISSION_DENIED:
+      return "COFFER_ERROR_PERMISSION_DENIED";
+    case COFFER_ERROR_CORRUPT:
+      return "COFFER_ERROR_CORRUPT";
+    case COFFER_ERROR_LOCKED:
+      return "COFFER_ERROR_LOCKED";
+    case COFFER_ERROR_IO:
+      return "COFFER_ERROR_IO";
+    case COFFER_ERROR_CANCELLED:
+      return "COFFER_ERROR_CANCELLED";
+    case COFFER_ERROR_UNSUPPORTED:
+      return "COFFER_ERROR_UNSUPPORTED";
+    case COFFER_ERROR_NO_SPACE:
+      return "COFFER_ERROR_NO_SPACE";
+    case COFFER_ERROR_INTERNAL:
+      return "COFFER_ERROR_INTERNAL";
   }
   return "COFFER_ERROR_UNKNOWN";
 }

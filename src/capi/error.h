@@ -51,8 +51,12 @@ coffer_status NullArgument(coffer_error** err, std::string_view function, std::s
 
 }  // namespace coffer::capi
 
+// Names the entry point for messages; first statement of every entry point
+// (inside its Guard lambda, __func__ would be "operator()").
+#define COFFER_CAPI_ENTRY [[maybe_unused]] const char* const coffer_entry_ = __func__
+
 // `if (!arg) return NullArgument(...)` for entry points (uses `err`).
-#define COFFER_CAPI_REQUIRE(arg)                                    \
-  do {                                                              \
-    if ((arg) == nullptr) return ::coffer::capi::NullArgument(err, __func__, #arg); \
+#define COFFER_CAPI_REQUIRE(arg)                                                         \
+  do {                                                                                   \
+    if ((arg) == nullptr) return ::coffer::capi::NullArgument(err, coffer_entry_, #arg); \
   } while (0)

@@ -1,13 +1,13 @@
 #include "capi/filter.h"
 
-#include "capi/cat.h"
-
 #include <nlohmann/json.hpp>
 
+#include "capi/cat.h"
 
 namespace coffer::capi {
 
-absl::StatusOr<ParsedFilter> ParseFilter(const char* json_text, const char* argument, bool allow_ids) {
+absl::StatusOr<ParsedFilter> ParseFilter(const char* json_text, const char* argument,
+                                         bool allow_ids) {
   ParsedFilter out;
   if (json_text == nullptr) return out;
   nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
@@ -18,15 +18,18 @@ absl::StatusOr<ParsedFilter> ParseFilter(const char* json_text, const char* argu
         Cat("argument `", argument, "` must be a JSON object like {\"hosts\": [], \"tags\": []}"));
   for (const auto& [key, value] : doc.items()) {
     std::vector<std::string>* target = nullptr;
-    if (key == "hosts") target = &out.filter.hosts;
-    else if (key == "tags") target = &out.filter.tags;
-    else if (key == "paths") target = &out.filter.paths;
-    else if (key == "ids" && allow_ids) target = &out.ids;
+    if (key == "hosts")
+      target = &out.filter.hosts;
+    else if (key == "tags")
+      target = &out.filter.tags;
+    else if (key == "paths")
+      target = &out.filter.paths;
+    else if (key == "ids" && allow_ids)
+      target = &out.ids;
     if (target == nullptr)
-      return absl::InvalidArgumentError(Cat("argument `", argument, "` has an unknown member \"",
-                                                     key, "\" (expected ",
-                                                     allow_ids ? "hosts, tags, paths or ids)"
-                                                               : "hosts, tags or paths)"));
+      return absl::InvalidArgumentError(
+          Cat("argument `", argument, "` has an unknown member \"", key, "\" (expected ",
+              allow_ids ? "hosts, tags, paths or ids)" : "hosts, tags or paths)"));
     if (value.is_null()) continue;
     if (!value.is_array())
       return absl::InvalidArgumentError(

@@ -18,6 +18,7 @@ struct ParsedFilter {
 // InvalidArgument naming `argument` and the problem for malformed JSON, a
 // member of the wrong type, or an unknown member (so a typo is not silently
 // an empty filter).
-absl::StatusOr<ParsedFilter> ParseFilter(const char* json_text, const char* argument, bool allow_ids);
+absl::StatusOr<ParsedFilter> ParseFilter(const char* json_text, const char* argument,
+                                         bool allow_ids);
 
 }  // namespace coffer::capi

@@ -93,7 +93,7 @@ WarningFn MakeWarningFn(const CofferCallbacks& callbacks);
 }  // namespace coffer::capi
 
 // Opens the body of an entry point on `repo`: checks it and leases it.
-#define COFFER_CAPI_LEASE(repo)                                                     \
-  COFFER_CAPI_REQUIRE(repo);                                                        \
-  ::coffer::capi::HandleLease coffer_lease_(repo);                                  \
-  if (!coffer_lease_.held()) return ::coffer::capi::HandleBusy(err, __func__)
+#define COFFER_CAPI_LEASE(repo)                    \
+  COFFER_CAPI_REQUIRE(repo);                       \
+  ::coffer::capi::HandleLease coffer_lease_(repo); \
+  if (!coffer_lease_.held()) return ::coffer::capi::HandleBusy(err, coffer_entry_)

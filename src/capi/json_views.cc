@@ -131,23 +131,23 @@ json KeyJson(const KeySlotEntry& key) {
 
 json RepoInfoJson(const std::string& location, const Repository& repo) {
   const RepoConfig& c = repo.config();
-  return json{{"location", location},
-              {"repo_id", c.repo_id.Hex()},
-              {"format_version", c.version},
-              {"created", Rfc3339(c.created_unix * 1000000000)},
-              {"created_unix", c.created_unix},
-              {"chunker",
-               {{"algorithm", c.chunker_algorithm},
-                {"min_size", c.chunker.min_size},
-                {"avg_size", c.chunker.avg_size},
-                {"max_size", c.chunker.max_size}}},
-              {"data_cipher", std::string(CipherName(c.data_cipher))},
-              {"compression",
-               {{"codec", std::string(CodecName(c.compression.codec))},
-                {"level", c.compression.level}}},
-              {"pack_size", c.pack_size},
-              {"key_id", repo.key_slot_id().Hex()},
-              {"write_only", !repo.keys().can_read()}};
+  return json{
+      {"location", location},
+      {"repo_id", c.repo_id.Hex()},
+      {"format_version", c.version},
+      {"created", Rfc3339(c.created_unix * 1000000000)},
+      {"created_unix", c.created_unix},
+      {"chunker",
+       {{"algorithm", c.chunker_algorithm},
+        {"min_size", c.chunker.min_size},
+        {"avg_size", c.chunker.avg_size},
+        {"max_size", c.chunker.max_size}}},
+      {"data_cipher", std::string(CipherName(c.data_cipher))},
+      {"compression",
+       {{"codec", std::string(CodecName(c.compression.codec))}, {"level", c.compression.level}}},
+      {"pack_size", c.pack_size},
+      {"key_id", repo.key_slot_id().Hex()},
+      {"write_only", !repo.keys().can_read()}};
 }
 
 }  // namespace coffer::capi

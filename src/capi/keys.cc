@@ -29,8 +29,9 @@ absl::StatusOr<Id> ResolveKeyPrefix(Repository& repo, std::string_view raw) {
   bool hex = std::all_of(prefix.begin(), prefix.end(),
                          [](unsigned char c) { return std::isxdigit(c) != 0; });
   if (!hex || prefix.size() < kMinPrefix || prefix.size() > 2 * Id::kSize)
-    return absl::InvalidArgumentError(Cat(
-        "key id \"", raw, "\" must be a key id or a prefix of at least ", kMinPrefix, " hex digits"));
+    return absl::InvalidArgumentError(Cat("key id \"", raw,
+                                          "\" must be a key id or a prefix of at least ",
+                                          kMinPrefix, " hex digits"));
   auto keys = repo.ListKeys();
   if (!keys.ok()) return keys.status();
   std::vector<Id> matches;
@@ -39,7 +40,7 @@ absl::StatusOr<Id> ResolveKeyPrefix(Repository& repo, std::string_view raw) {
   if (matches.empty()) return absl::NotFoundError(Cat("no key slot matches \"", raw, "\""));
   if (matches.size() > 1)
     return absl::InvalidArgumentError(Cat("key id prefix \"", raw, "\" matches ", matches.size(),
-                                                   " key slots; give more digits"));
+                                          " key slots; give more digits"));
   return matches.front();
 }
 
@@ -48,8 +49,10 @@ absl::StatusOr<Id> ResolveKeyPrefix(Repository& repo, std::string_view raw) {
 
 extern "C" {
 
-COFFER_API coffer_status coffer_key_add(coffer_repo* repo, const char* new_password, const char* label,
-                                        int write_only, char** key_id_out, coffer_error** err) {
+COFFER_API coffer_status coffer_key_add(coffer_repo* repo, const char* new_password,
+                                        const char* label, int write_only, char** key_id_out,
+                                        coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     if (key_id_out != nullptr) *key_id_out = nullptr;
     COFFER_CAPI_LEASE(repo);
@@ -65,6 +68,7 @@ COFFER_API coffer_status coffer_key_add(coffer_repo* repo, const char* new_passw
 }
 
 COFFER_API coffer_status coffer_key_list(coffer_repo* repo, char** json_out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;
@@ -79,6 +83,7 @@ COFFER_API coffer_status coffer_key_list(coffer_repo* repo, char** json_out, cof
 
 COFFER_API coffer_status coffer_key_remove(coffer_repo* repo, const char* key_id_or_prefix,
                                            coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_LEASE(repo);
     COFFER_CAPI_REQUIRE(key_id_or_prefix);
@@ -92,6 +97,7 @@ COFFER_API coffer_status coffer_key_remove(coffer_repo* repo, const char* key_id
 
 COFFER_API coffer_status coffer_key_change_password(coffer_repo* repo, const char* new_password,
                                                     coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_LEASE(repo);
     COFFER_CAPI_REQUIRE(new_password);

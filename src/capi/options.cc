@@ -36,9 +36,10 @@ COFFER_API coffer_init_options* coffer_init_options_new(void) {
 
 COFFER_API void coffer_init_options_free(coffer_init_options* opts) { delete opts; }
 
-COFFER_API coffer_status coffer_init_options_set_chunker(coffer_init_options* opts, uint32_t min_size,
-                                                         uint32_t avg_size, uint32_t max_size,
-                                                         coffer_error** err) {
+COFFER_API coffer_status coffer_init_options_set_chunker(coffer_init_options* opts,
+                                                         uint32_t min_size, uint32_t avg_size,
+                                                         uint32_t max_size, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     coffer::ChunkerParams params{min_size, avg_size, max_size};
@@ -50,8 +51,10 @@ COFFER_API coffer_status coffer_init_options_set_chunker(coffer_init_options* op
   });
 }
 
-COFFER_API coffer_status coffer_init_options_set_compression(coffer_init_options* opts, const char* name,
-                                                             int level, coffer_error** err) {
+COFFER_API coffer_status coffer_init_options_set_compression(coffer_init_options* opts,
+                                                             const char* name, int level,
+                                                             coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(name);
@@ -67,8 +70,9 @@ COFFER_API coffer_status coffer_init_options_set_compression(coffer_init_options
   });
 }
 
-COFFER_API coffer_status coffer_init_options_set_pack_size(coffer_init_options* opts, uint32_t bytes,
-                                                           coffer_error** err) {
+COFFER_API coffer_status coffer_init_options_set_pack_size(coffer_init_options* opts,
+                                                           uint32_t bytes, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     if (bytes < (1u << 20) || bytes > (1u << 30))
@@ -81,6 +85,7 @@ COFFER_API coffer_status coffer_init_options_set_pack_size(coffer_init_options* 
 
 COFFER_API coffer_status coffer_init_options_set_kdf(coffer_init_options* opts, uint64_t ops_limit,
                                                      uint64_t mem_limit_bytes, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     coffer::KdfParams params = opts->init.kdf;
@@ -94,23 +99,25 @@ COFFER_API coffer_status coffer_init_options_set_kdf(coffer_init_options* opts, 
   });
 }
 
-COFFER_API coffer_status coffer_init_options_set_data_cipher(coffer_init_options* opts, const char* name,
-                                                             coffer_error** err) {
+COFFER_API coffer_status coffer_init_options_set_data_cipher(coffer_init_options* opts,
+                                                             const char* name, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(name);
     std::optional<coffer::Cipher> cipher = coffer::ParseCipherName(name);
     if (!cipher)
-      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
-                  Cat("unknown data cipher \"", name,
-                               "\" (expected aes-256-gcm or xchacha20-poly1305)"));
+      return Fail(
+          err, COFFER_ERROR_INVALID_ARGUMENT,
+          Cat("unknown data cipher \"", name, "\" (expected aes-256-gcm or xchacha20-poly1305)"));
     opts->init.data_cipher = *cipher;
     return COFFER_OK;
   });
 }
 
-COFFER_API coffer_status coffer_init_options_set_key_label(coffer_init_options* opts, const char* label,
-                                                           coffer_error** err) {
+COFFER_API coffer_status coffer_init_options_set_key_label(coffer_init_options* opts,
+                                                           const char* label, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(label);
@@ -127,8 +134,9 @@ COFFER_API coffer_backup_options* coffer_backup_options_new(void) {
 
 COFFER_API void coffer_backup_options_free(coffer_backup_options* opts) { delete opts; }
 
-COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* opts, const char* path,
-                                                        coffer_error** err) {
+COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* opts,
+                                                        const char* path, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(path);
@@ -139,11 +147,14 @@ COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* o
 }
 
 COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options* opts,
-                                                           const char* pattern, coffer_error** err) {
+                                                           const char* pattern,
+                                                           coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(pattern);
-    if (*pattern == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
+    if (*pattern == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
     opts->excludes.emplace_back(pattern);
     return COFFER_OK;
   });
@@ -151,6 +162,7 @@ COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options
 
 COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts, const char* tag,
                                                        coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(tag);
@@ -160,8 +172,9 @@ COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* op
   });
 }
 
-COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts, const char* host,
-                                                        coffer_error** err) {
+COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts,
+                                                        const char* host, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(host);
@@ -170,8 +183,9 @@ COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* o
   });
 }
 
-COFFER_API coffer_status coffer_backup_options_set_cache_dir(coffer_backup_options* opts, const char* dir,
-                                                             coffer_error** err) {
+COFFER_API coffer_status coffer_backup_options_set_cache_dir(coffer_backup_options* opts,
+                                                             const char* dir, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(dir);
@@ -185,7 +199,8 @@ COFFER_API void coffer_backup_options_set_files_cache(coffer_backup_options* opt
   if (opts != nullptr) opts->files_cache = enabled != 0;
 }
 
-COFFER_API void coffer_backup_options_set_one_file_system(coffer_backup_options* opts, int enabled) {
+COFFER_API void coffer_backup_options_set_one_file_system(coffer_backup_options* opts,
+                                                          int enabled) {
   if (opts != nullptr) opts->one_file_system = enabled != 0;
 }
 
@@ -194,12 +209,14 @@ COFFER_API void coffer_backup_options_set_threads(coffer_backup_options* opts, i
 }
 
 COFFER_API coffer_status coffer_backup_options_add_stream(coffer_backup_options* opts,
-                                                          const char* path_in_snapshot, coffer_read_fn read,
-                                                          void* user, coffer_error** err) {
+                                                          const char* path_in_snapshot,
+                                                          coffer_read_fn read, void* user,
+                                                          coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(path_in_snapshot);
-    if (read == nullptr) return NullArgument(err, __func__, "read");
+    if (read == nullptr) return NullArgument(err, coffer_entry_, "read");
     std::string path = path_in_snapshot;
     if (path.empty() || path == "/")
       return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "stream path in the snapshot is empty");
@@ -209,8 +226,8 @@ COFFER_API coffer_status coffer_backup_options_add_stream(coffer_backup_options*
   });
 }
 
-COFFER_API void coffer_backup_options_set_progress(coffer_backup_options* opts, coffer_progress_fn fn,
-                                                   void* user) {
+COFFER_API void coffer_backup_options_set_progress(coffer_backup_options* opts,
+                                                   coffer_progress_fn fn, void* user) {
   if (opts == nullptr) return;
   opts->callbacks.progress = fn;
   opts->callbacks.progress_user = user;
@@ -236,29 +253,35 @@ COFFER_API coffer_restore_options* coffer_restore_options_new(void) {
 COFFER_API void coffer_restore_options_free(coffer_restore_options* opts) { delete opts; }
 
 COFFER_API coffer_status coffer_restore_options_set_snapshot(coffer_restore_options* opts,
-                                                             const char* snapshot_ref, coffer_error** err) {
+                                                             const char* snapshot_ref,
+                                                             coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(snapshot_ref);
-    if (*snapshot_ref == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "snapshot reference is empty");
+    if (*snapshot_ref == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "snapshot reference is empty");
     opts->snapshot = snapshot_ref;
     return COFFER_OK;
   });
 }
 
-COFFER_API coffer_status coffer_restore_options_set_target(coffer_restore_options* opts, const char* dir,
-                                                           coffer_error** err) {
+COFFER_API coffer_status coffer_restore_options_set_target(coffer_restore_options* opts,
+                                                           const char* dir, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(dir);
-    if (*dir == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "restore target directory is empty");
+    if (*dir == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "restore target directory is empty");
     opts->target = dir;
     return COFFER_OK;
   });
 }
 
-COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_options* opts, const char* path,
-                                                            coffer_error** err) {
+COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_options* opts,
+                                                            const char* path, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(path);
@@ -269,11 +292,14 @@ COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_optio
 }
 
 COFFER_API coffer_status coffer_restore_options_add_exclude(coffer_restore_options* opts,
-                                                            const char* pattern, coffer_error** err) {
+                                                            const char* pattern,
+                                                            coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(opts);
     COFFER_CAPI_REQUIRE(pattern);
-    if (*pattern == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
+    if (*pattern == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
     opts->excludes.emplace_back(pattern);
     return COFFER_OK;
   });
@@ -283,15 +309,15 @@ COFFER_API void coffer_restore_options_set_overwrite(coffer_restore_options* opt
   if (opts != nullptr) opts->overwrite = enabled != 0;
 }
 
-COFFER_API void coffer_restore_options_set_progress(coffer_restore_options* opts, coffer_progress_fn fn,
-                                                    void* user) {
+COFFER_API void coffer_restore_options_set_progress(coffer_restore_options* opts,
+                                                    coffer_progress_fn fn, void* user) {
   if (opts == nullptr) return;
   opts->callbacks.progress = fn;
   opts->callbacks.progress_user = user;
 }
 
-COFFER_API void coffer_restore_options_set_warning(coffer_restore_options* opts, coffer_warning_fn fn,
-                                                   void* user) {
+COFFER_API void coffer_restore_options_set_warning(coffer_restore_options* opts,
+                                                   coffer_warning_fn fn, void* user) {
   if (opts == nullptr) return;
   opts->callbacks.warning = fn;
   opts->callbacks.warning_user = user;

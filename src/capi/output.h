@@ -2,9 +2,8 @@
 // and JSON documents serialised so that no byte sequence can make them fail.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "coffer/coffer.h"
 

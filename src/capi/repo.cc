@@ -28,6 +28,7 @@ extern "C" {
 COFFER_API coffer_status coffer_repo_init(const char* location, const char* password,
                                           const coffer_init_options* opts, coffer_repo** out,
                                           coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(out);
     *out = nullptr;
@@ -49,8 +50,9 @@ COFFER_API coffer_status coffer_repo_init(const char* location, const char* pass
   });
 }
 
-COFFER_API coffer_status coffer_repo_open(const char* location, const char* password, coffer_repo** out,
-                                          coffer_error** err) {
+COFFER_API coffer_status coffer_repo_open(const char* location, const char* password,
+                                          coffer_repo** out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(out);
     *out = nullptr;
@@ -68,16 +70,19 @@ COFFER_API coffer_status coffer_repo_open(const char* location, const char* pass
 COFFER_API void coffer_repo_close(coffer_repo* repo) { delete repo; }
 
 COFFER_API coffer_status coffer_repo_info(coffer_repo* repo, char** json_out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_REQUIRE(json_out);
     *json_out = nullptr;
     COFFER_CAPI_LEASE(repo);
-    return coffer::capi::ReturnJson(coffer::capi::RepoInfoJson(repo->location, *repo->repo), json_out);
+    return coffer::capi::ReturnJson(coffer::capi::RepoInfoJson(repo->location, *repo->repo),
+                                    json_out);
   });
 }
 
 COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_limit,
                                              uint64_t mem_limit_bytes, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     COFFER_CAPI_LEASE(repo);
     coffer::KdfParams params = coffer::NewKdfParams();

@@ -1,16 +1,19 @@
 // coffer_restore: C options → RestoreOptions, under a shared repository lock.
+#include "engine/restore.h"
+
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
-#include "engine/restore.h"
 #include "repo/lock.h"
 
 using coffer::capi::Fail;
 using coffer::capi::Guard;
 
-extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_options* opts,
+extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo,
+                                                   const coffer_restore_options* opts,
                                                    char** result_json, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
   return Guard(err, [&]() -> coffer_status {
     if (result_json != nullptr) *result_json = nullptr;
     COFFER_CAPI_LEASE(repo);
@@ -39,6 +42,7 @@ extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coff
     if (!lock.ok()) return Fail(err, lock.status());
     auto result = coffer::RunRestore(r, o);
     if (!result.ok()) return Fail(err, result.status());
-    return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(snapshot->id, *result), result_json);
+    return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(snapshot->id, *result),
+                                    result_json);
   });
 }

@@ -12,7 +12,8 @@ namespace {
 // `coffer stats ID...` the snapshots are named. The figures are defined as
 // in catalog.h. TODO(catalog): an id selector in SnapshotFilter would let
 // this file shrink to the call below.
-absl::StatusOr<RepoStats> StatsForSnapshots(Repository& repo, const std::vector<SnapshotEntry>& snapshots) {
+absl::StatusOr<RepoStats> StatsForSnapshots(Repository& repo,
+                                            const std::vector<SnapshotEntry>& snapshots) {
   COFFER_RETURN_IF_ERROR(repo.LoadIndex());
   RepoStats stats;
   stats.snapshots = snapshots.size();
@@ -40,7 +41,8 @@ absl::StatusOr<RepoStats> StatsForSnapshots(Repository& repo, const std::vector<
     stats.repository_bytes += info.size;
     return absl::OkStatus();
   }));
-  if (stats.unique_bytes) stats.dedup_ratio = static_cast<double>(stats.logical_bytes) / stats.unique_bytes;
+  if (stats.unique_bytes)
+    stats.dedup_ratio = static_cast<double>(stats.logical_bytes) / stats.unique_bytes;
   if (stats.stored_bytes)
     stats.compression_ratio = static_cast<double>(stats.unique_bytes) / stats.stored_bytes;
   return stats;

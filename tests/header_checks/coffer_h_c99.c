@@ -1,10 +1,10 @@
 /* coffer.h must compile as strict C99 with every warning an error, and its
  * basic entry points must link and run from C. */
 #define COFFER_EXPERIMENTAL /* the experimental section must compile too */
-#include "coffer/coffer.h"
-
 #include <stdio.h>
 #include <string.h>
+
+#include "coffer/coffer.h"
 
 static int on_progress(const coffer_progress* p, void* user) {
   (void)user;

@@ -21,14 +21,15 @@ TEST_CASE("NULL required arguments are INVALID_ARGUMENT naming the argument") {
   SECTION("open") {
     CHECK(coffer_repo_open(nullptr, "pw", &repo, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(repo == nullptr);  // out-parameters are cleared on failure
-    CHECK(Mentions(err, "location"));
+    CHECK(err.message() == "coffer_repo_open: argument `location` is NULL");
     CHECK(coffer_repo_open("/tmp/x", nullptr, &repo, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(Mentions(err, "password"));
     CHECK(coffer_repo_open("/tmp/x", "pw", nullptr, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(Mentions(err, "out"));
   }
   SECTION("init") {
-    CHECK(coffer_repo_init(nullptr, "pw", nullptr, &repo, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_repo_init(nullptr, "pw", nullptr, &repo, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(Mentions(err, "location"));
   }
   SECTION("operations on a NULL handle") {
@@ -37,12 +38,15 @@ TEST_CASE("NULL required arguments are INVALID_ARGUMENT naming the argument") {
     CHECK(Mentions(err, "repo"));
     CHECK(coffer_backup(nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_restore(nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
-    CHECK(coffer_snapshots_list(nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
-    CHECK(coffer_snapshot_ls(nullptr, "latest", nullptr, 0, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_snapshots_list(nullptr, nullptr, &out, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_snapshot_ls(nullptr, "latest", nullptr, 0, &out, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_find(nullptr, "*", nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_stats(nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_key_list(nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
-    CHECK(coffer_key_add(nullptr, "pw", nullptr, 0, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_key_add(nullptr, "pw", nullptr, 0, &out, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_key_remove(nullptr, "abcd", err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_key_change_password(nullptr, "pw", err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(out == nullptr);
@@ -71,15 +75,18 @@ TEST_CASE("option setters copy strings and reject NULL and out-of-range values")
 
   coffer_init_options* i = coffer_init_options_new();
   REQUIRE(i != nullptr);
-  CHECK(coffer_init_options_set_compression(i, "brotli", 0, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_init_options_set_compression(i, "brotli", 0, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "brotli"));
   CHECK(coffer_init_options_set_compression(i, "zstd", 19, err.out()) == COFFER_OK);
-  CHECK(coffer_init_options_set_chunker(i, 4096, 3000, 65536, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_init_options_set_chunker(i, 4096, 3000, 65536, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "chunker"));
   CHECK(coffer_init_options_set_pack_size(i, 1000, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "pack size"));
   CHECK(coffer_init_options_set_kdf(i, 0, 8u << 20, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
-  CHECK(coffer_init_options_set_data_cipher(i, "rot13", err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_init_options_set_data_cipher(i, "rot13", err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(coffer_init_options_set_data_cipher(i, "xchacha20-poly1305", err.out()) == COFFER_OK);
   coffer_init_options_free(i);
 
@@ -96,14 +103,18 @@ TEST_CASE("malformed filters and missing operands are INVALID_ARGUMENT") {
   auto repo = coffer::testing::InitRepo((dir / "repo").string());
   CError err;
   char* out = nullptr;
-  CHECK(coffer_snapshots_list(repo.get(), "{not json", &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_snapshots_list(repo.get(), "{not json", &out, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "filter_json"));
-  CHECK(coffer_snapshots_list(repo.get(), "[1,2]", &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_snapshots_list(repo.get(), "[1,2]", &out, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(coffer_snapshots_list(repo.get(), R"({"host": ["a"]})", &out, err.out()) ==
         COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "\"host\""));
-  CHECK(coffer_find(repo.get(), "*", R"({"tags": "x"})", &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
-  CHECK(coffer_find(repo.get(), nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_find(repo.get(), "*", R"({"tags": "x"})", &out, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_find(repo.get(), nullptr, nullptr, &out, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(Mentions(err, "pattern"));
   CHECK(out == nullptr);
 

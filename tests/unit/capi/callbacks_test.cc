@@ -27,7 +27,8 @@ struct ProgressLog {
 
 int OnProgress(const coffer_progress* p, void* user) {
   auto* log = static_cast<ProgressLog*>(user);
-  if (p->struct_size != sizeof(coffer_progress) || p->current_path == nullptr) log->saw_struct_size = false;
+  if (p->struct_size != sizeof(coffer_progress) || p->current_path == nullptr)
+    log->saw_struct_size = false;
   log->max_bytes_done = std::max(log->max_bytes_done, p->bytes_done);
   int call = log->calls++;
   return call == log->cancel_after ? 1 : 0;
@@ -51,12 +52,14 @@ int64_t ReadStream(void* user, uint8_t* buf, size_t cap) {
 void MakeSource(const fs::path& root) {
   auto bytes = coffer::testing::RandomBytes(512 * 1024, 3);
   for (int i = 0; i < 4; ++i)
-    coffer::testing::WriteFile(root / ("f" + std::to_string(i)), std::string(bytes.begin(), bytes.end()) + char('a' + i));
+    coffer::testing::WriteFile(root / ("f" + std::to_string(i)),
+                               std::string(bytes.begin(), bytes.end()) + char('a' + i));
 }
 
 }  // namespace
 
-TEST_CASE("the progress callback is called and its cancel request fails the backup with CANCELLED") {
+TEST_CASE(
+    "the progress callback is called and its cancel request fails the backup with CANCELLED") {
   TempDir dir;
   MakeSource(dir / "src");
   auto repo = coffer::testing::InitRepo((dir / "repo").string());
@@ -111,7 +114,8 @@ TEST_CASE("a stream source is stored as a file; a failing stream makes the snaps
   auto bytes = coffer::testing::RandomBytes(100 * 1024, 11);
   good.data.assign(bytes.begin(), bytes.end());
   coffer::testing::BackupOptionsPtr opts(coffer_backup_options_new());
-  REQUIRE(coffer_backup_options_add_stream(opts.get(), "/db/dump.sql", ReadStream, &good, nullptr) == COFFER_OK);
+  REQUIRE(coffer_backup_options_add_stream(opts.get(), "/db/dump.sql", ReadStream, &good,
+                                           nullptr) == COFFER_OK);
 
   SECTION("good stream") {
     char* out = nullptr;
@@ -121,13 +125,15 @@ TEST_CASE("a stream source is stored as a file; a failing stream makes the snaps
     CHECK(result["partial"] == false);
     CHECK(result["summary"]["bytes_total"] == 100 * 1024);
 
-    REQUIRE(coffer_snapshot_ls(repo.get(), "latest", "/db/dump.sql", 0, &out, nullptr) == COFFER_OK);
+    REQUIRE(coffer_snapshot_ls(repo.get(), "latest", "/db/dump.sql", 0, &out, nullptr) ==
+            COFFER_OK);
     nlohmann::json nodes = TakeJson(out);
     REQUIRE(nodes.size() == 1);
     CHECK(nodes[0]["size"] == 100 * 1024);
 
     coffer::testing::RestoreOptionsPtr r(coffer_restore_options_new());
-    REQUIRE(coffer_restore_options_set_target(r.get(), (dir / "out").c_str(), nullptr) == COFFER_OK);
+    REQUIRE(coffer_restore_options_set_target(r.get(), (dir / "out").c_str(), nullptr) ==
+            COFFER_OK);
     REQUIRE(coffer_restore(repo.get(), r.get(), nullptr, nullptr) == COFFER_OK);
     CHECK(coffer::testing::ReadFile(dir / "out" / "db" / "dump.sql") == good.data);
   }
@@ -135,12 +141,14 @@ TEST_CASE("a stream source is stored as a file; a failing stream makes the snaps
     Stream bad;
     bad.data = "some bytes and then trouble";
     bad.fail_at = 4;
-    REQUIRE(coffer_backup_options_add_stream(opts.get(), "/broken.bin", ReadStream, &bad, nullptr) == COFFER_OK);
+    REQUIRE(coffer_backup_options_add_stream(opts.get(), "/broken.bin", ReadStream, &bad,
+                                             nullptr) == COFFER_OK);
     std::vector<std::string> warnings;
     coffer_backup_options_set_warning(
         opts.get(),
         [](const char* path, const char* message, void* user) {
-          static_cast<std::vector<std::string>*>(user)->push_back(std::string(path) + ": " + message);
+          static_cast<std::vector<std::string>*>(user)->push_back(std::string(path) + ": " +
+                                                                  message);
         },
         &warnings);
     char* out = nullptr;

@@ -2,11 +2,10 @@
 // and a small repository with cheap key derivation.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <catch2/catch.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "coffer/coffer.h"
 

@@ -54,7 +54,8 @@ TEST_CASE("key add, list, remove and change password") {
     REQUIRE(coffer_key_remove(repo.get(), second_id.substr(0, 8).c_str(), err.out()) == COFFER_OK);
     CHECK(ListKeys(repo.get()).size() == 1);
     coffer_repo* r = nullptr;
-    CHECK(coffer_repo_open(location.c_str(), "second", &r, err.out()) == COFFER_ERROR_WRONG_PASSWORD);
+    CHECK(coffer_repo_open(location.c_str(), "second", &r, err.out()) ==
+          COFFER_ERROR_WRONG_PASSWORD);
   }
   SECTION("prefixes that are too short, unknown, or name the key in use are refused") {
     CHECK(coffer_key_remove(repo.get(), "ab", err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
@@ -63,14 +64,16 @@ TEST_CASE("key add, list, remove and change password") {
     std::string unknown = first_id[0] == '0' ? "1111" : "0000";
     if (second_id.rfind(unknown, 0) != 0)
       CHECK(coffer_key_remove(repo.get(), unknown.c_str(), err.out()) == COFFER_ERROR_NOT_FOUND);
-    CHECK(coffer_key_remove(repo.get(), first_id.c_str(), err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_key_remove(repo.get(), first_id.c_str(), err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(err.message().find("in use") != std::string::npos);
     CHECK(ListKeys(repo.get()).size() == 2);
   }
   SECTION("change password") {
     REQUIRE(coffer_key_change_password(repo.get(), "renewed", err.out()) == COFFER_OK);
     coffer_repo* r = nullptr;
-    CHECK(coffer_repo_open(location.c_str(), "first", &r, err.out()) == COFFER_ERROR_WRONG_PASSWORD);
+    CHECK(coffer_repo_open(location.c_str(), "first", &r, err.out()) ==
+          COFFER_ERROR_WRONG_PASSWORD);
     coffer::testing::OpenRepo(location, "renewed");
     keys = ListKeys(repo.get());
     CHECK(keys.size() == 2);
@@ -109,12 +112,14 @@ TEST_CASE("a write-only key backs up but cannot read") {
   REQUIRE(coffer_backup(agent.get(), opts.get(), &out, err.out()) == COFFER_OK);
   coffer_free(out);
 
-  CHECK(coffer_snapshots_list(agent.get(), nullptr, &out, err.out()) == COFFER_ERROR_PERMISSION_DENIED);
+  CHECK(coffer_snapshots_list(agent.get(), nullptr, &out, err.out()) ==
+        COFFER_ERROR_PERMISSION_DENIED);
   CHECK(err.message().find("write-only") != std::string::npos);
   coffer::testing::RestoreOptionsPtr r(coffer_restore_options_new());
   REQUIRE(coffer_restore_options_set_target(r.get(), (dir / "out").c_str(), nullptr) == COFFER_OK);
   CHECK(coffer_restore(agent.get(), r.get(), &out, err.out()) == COFFER_ERROR_PERMISSION_DENIED);
-  CHECK(coffer_key_add(agent.get(), "x", nullptr, 0, nullptr, err.out()) == COFFER_ERROR_PERMISSION_DENIED);
+  CHECK(coffer_key_add(agent.get(), "x", nullptr, 0, nullptr, err.out()) ==
+        COFFER_ERROR_PERMISSION_DENIED);
 
   // The full key reads the agent's snapshot.
   REQUIRE(coffer_snapshots_list(repo.get(), nullptr, &out, nullptr) == COFFER_OK);

@@ -51,7 +51,8 @@ TEST_CASE("init where a repository exists is ALREADY_EXISTS") {
   coffer::testing::InitRepo(location);
   coffer_repo* repo = nullptr;
   CError err;
-  CHECK(coffer_repo_init(location.c_str(), "other", nullptr, &repo, err.out()) == COFFER_ERROR_ALREADY_EXISTS);
+  CHECK(coffer_repo_init(location.c_str(), "other", nullptr, &repo, err.out()) ==
+        COFFER_ERROR_ALREADY_EXISTS);
   CHECK(repo == nullptr);
   CHECK(err.message().find("already exists") != std::string::npos);
 }
@@ -62,7 +63,8 @@ TEST_CASE("a wrong password is WRONG_PASSWORD") {
   coffer::testing::InitRepo(location, "right");
   coffer_repo* repo = nullptr;
   CError err;
-  CHECK(coffer_repo_open(location.c_str(), "wrong", &repo, err.out()) == COFFER_ERROR_WRONG_PASSWORD);
+  CHECK(coffer_repo_open(location.c_str(), "wrong", &repo, err.out()) ==
+        COFFER_ERROR_WRONG_PASSWORD);
   CHECK(repo == nullptr);
   CHECK(err.code() == COFFER_ERROR_WRONG_PASSWORD);
   CHECK(err.message().find("wrong password") != std::string::npos);
@@ -72,7 +74,8 @@ TEST_CASE("a path without a repository is NOT_FOUND") {
   TempDir dir;
   coffer_repo* repo = nullptr;
   CError err;
-  CHECK(coffer_repo_open((dir / "nothing-here").c_str(), "pw", &repo, err.out()) == COFFER_ERROR_NOT_FOUND);
+  CHECK(coffer_repo_open((dir / "nothing-here").c_str(), "pw", &repo, err.out()) ==
+        COFFER_ERROR_NOT_FOUND);
   CHECK(err.message().find("no coffer repository") != std::string::npos);
   // An existing but empty directory is no repository either.
   CHECK(coffer_repo_open(dir.path().c_str(), "pw", &repo, err.out()) == COFFER_ERROR_NOT_FOUND);
@@ -81,6 +84,7 @@ TEST_CASE("a path without a repository is NOT_FOUND") {
 TEST_CASE("an unknown location scheme is INVALID_ARGUMENT naming it") {
   coffer_repo* repo = nullptr;
   CError err;
-  CHECK(coffer_repo_open("ftp://example.com/repo", "pw", &repo, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  CHECK(coffer_repo_open("ftp://example.com/repo", "pw", &repo, err.out()) ==
+        COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(err.message().find("ftp") != std::string::npos);
 }

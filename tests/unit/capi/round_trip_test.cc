@@ -72,11 +72,13 @@ TEST_CASE("backup, list, ls, find, stats and restore round-trip through the C AP
     CHECK(all[1]["parent"] == first["snapshot_id"]);
     CHECK(all[0]["summary"]["files_new"] == 4);
     CHECK(all[0]["tree"].get<std::string>().size() == 64);
-    REQUIRE(coffer_snapshots_list(repo.get(), R"({"tags": ["weekly"]})", &out, nullptr) == COFFER_OK);
+    REQUIRE(coffer_snapshots_list(repo.get(), R"({"tags": ["weekly"]})", &out, nullptr) ==
+            COFFER_OK);
     nlohmann::json weekly = TakeJson(out);
     REQUIRE(weekly.size() == 1);
     CHECK(weekly[0]["id"] == second["snapshot_id"]);
-    REQUIRE(coffer_snapshots_list(repo.get(), R"({"hosts": ["elsewhere"]})", &out, nullptr) == COFFER_OK);
+    REQUIRE(coffer_snapshots_list(repo.get(), R"({"hosts": ["elsewhere"]})", &out, nullptr) ==
+            COFFER_OK);
     CHECK(TakeJson(out).empty());
   }
 
@@ -92,7 +94,8 @@ TEST_CASE("backup, list, ls, find, stats and restore round-trip through the C AP
     CHECK(nodes[1]["size"] == 300 * 1024);
     CHECK(nodes[1]["type"] == "file");
 
-    REQUIRE(coffer_snapshot_ls(repo.get(), first["snapshot_id"].get<std::string>().substr(0, 6).c_str(),
+    REQUIRE(coffer_snapshot_ls(repo.get(),
+                               first["snapshot_id"].get<std::string>().substr(0, 6).c_str(),
                                source.c_str(), 1, &out, nullptr) == COFFER_OK);
     nlohmann::json everything = TakeJson(out);
     bool saw_link = false, saw_tmp = false;
@@ -110,7 +113,8 @@ TEST_CASE("backup, list, ls, find, stats and restore round-trip through the C AP
     CError err;
     CHECK(coffer_snapshot_ls(repo.get(), "latest", "/no/such/path", 0, &out, err.out()) ==
           COFFER_ERROR_NOT_FOUND);
-    CHECK(coffer_snapshot_ls(repo.get(), "ffffffff", nullptr, 0, &out, err.out()) == COFFER_ERROR_NOT_FOUND);
+    CHECK(coffer_snapshot_ls(repo.get(), "ffffffff", nullptr, 0, &out, err.out()) ==
+          COFFER_ERROR_NOT_FOUND);
   }
 
   SECTION("find matches names in every snapshot") {
@@ -136,7 +140,8 @@ TEST_CASE("backup, list, ls, find, stats and restore round-trip through the C AP
     CHECK(s["dedup_ratio"].get<double>() > 3.0);
     CHECK(s["repository_bytes"].get<uint64_t>() > 0);
 
-    std::string filter = nlohmann::json{{"ids", {first["snapshot_id"].get<std::string>().substr(0, 8)}}}.dump();
+    std::string filter =
+        nlohmann::json{{"ids", {first["snapshot_id"].get<std::string>().substr(0, 8)}}}.dump();
     REQUIRE(coffer_stats(repo.get(), filter.c_str(), &out, nullptr) == COFFER_OK);
     nlohmann::json one = TakeJson(out);
     CHECK(one["snapshots"] == 1);
@@ -177,7 +182,8 @@ TEST_CASE("backup, list, ls, find, stats and restore round-trip through the C AP
     coffer::testing::RestoreOptionsPtr opts(coffer_restore_options_new());
     fs::path target = dir / "partial";
     REQUIRE(coffer_restore_options_set_target(opts.get(), target.c_str(), nullptr) == COFFER_OK);
-    REQUIRE(coffer_restore_options_add_include(opts.get(), (source / "docs").c_str(), nullptr) == COFFER_OK);
+    REQUIRE(coffer_restore_options_add_include(opts.get(), (source / "docs").c_str(), nullptr) ==
+            COFFER_OK);
     char* out = nullptr;
     REQUIRE(coffer_restore(repo.get(), opts.get(), &out, nullptr) == COFFER_OK);
     CHECK(TakeJson(out)["files"] == 1);

@@ -1,7 +1,8 @@
 // Status mapping, status names, error objects and version functions.
+#include "absl/status/status.h"
+
 #include <cstring>
 
-#include "absl/status/status.h"
 #include "capi/error.h"
 #include "capi_test_util.h"
 
@@ -28,11 +29,12 @@ TEST_CASE("absl status codes map one-to-one to coffer_status") {
 
 TEST_CASE("FailedPrecondition maps by meaning: lock conflicts, unsupported versions, refusals") {
   CHECK(StatusCodeFor(absl::FailedPreconditionError(
-            "repository is locked: locked exclusively by pid 42 on host h")) == COFFER_ERROR_LOCKED);
+            "repository is locked: locked exclusively by pid 42 on host h")) ==
+        COFFER_ERROR_LOCKED);
   CHECK(StatusCodeFor(absl::FailedPreconditionError(
             "acquiring lock: repository is locked: shared lock by pid 1")) == COFFER_ERROR_LOCKED);
-  CHECK(StatusCodeFor(absl::FailedPreconditionError("repository format version 9 is not supported")) ==
-        COFFER_ERROR_UNSUPPORTED);
+  CHECK(StatusCodeFor(absl::FailedPreconditionError(
+            "repository format version 9 is not supported")) == COFFER_ERROR_UNSUPPORTED);
   CHECK(StatusCodeFor(absl::FailedPreconditionError("key slot: unsupported version")) ==
         COFFER_ERROR_UNSUPPORTED);
   CHECK(StatusCodeFor(absl::FailedPreconditionError("refusing to remove the key slot in use")) ==
@@ -41,9 +43,11 @@ TEST_CASE("FailedPrecondition maps by meaning: lock conflicts, unsupported versi
 
 TEST_CASE("status names are stable constants") {
   CHECK(std::strcmp(coffer_status_name(COFFER_OK), "COFFER_OK") == 0);
-  CHECK(std::strcmp(coffer_status_name(COFFER_ERROR_WRONG_PASSWORD), "COFFER_ERROR_WRONG_PASSWORD") == 0);
+  CHECK(std::strcmp(coffer_status_name(COFFER_ERROR_WRONG_PASSWORD),
+                    "COFFER_ERROR_WRONG_PASSWORD") == 0);
   CHECK(std::strcmp(coffer_status_name(COFFER_ERROR_INTERNAL), "COFFER_ERROR_INTERNAL") == 0);
-  CHECK(std::strcmp(coffer_status_name(static_cast<coffer_status>(999)), "COFFER_ERROR_UNKNOWN") == 0);
+  CHECK(std::strcmp(coffer_status_name(static_cast<coffer_status>(999)), "COFFER_ERROR_UNKNOWN") ==
+        0);
   // The numbers are ABI.
   CHECK(COFFER_ERROR_INVALID_ARGUMENT == 1);
   CHECK(COFFER_ERROR_LOCKED == 7);
@@ -72,10 +76,12 @@ TEST_CASE("exceptions never cross the boundary") {
   CHECK(coffer::capi::Guard(err.out(), []() -> coffer_status { throw std::bad_alloc(); }) ==
         COFFER_ERROR_NO_SPACE);
   CHECK(err.message() == "out of memory");
-  CHECK(coffer::capi::Guard(err.out(), []() -> coffer_status { throw std::runtime_error("boom"); }) ==
-        COFFER_ERROR_INTERNAL);
+  CHECK(coffer::capi::Guard(err.out(), []() -> coffer_status {
+          throw std::runtime_error("boom");
+        }) == COFFER_ERROR_INTERNAL);
   CHECK(err.message().find("boom") != std::string::npos);
-  CHECK(coffer::capi::Guard(err.out(), []() -> coffer_status { throw 42; }) == COFFER_ERROR_INTERNAL);
+  CHECK(coffer::capi::Guard(err.out(), []() -> coffer_status { throw 42; }) ==
+        COFFER_ERROR_INTERNAL);
 }
 
 TEST_CASE("the runtime version matches the header") {
