@@ -65,7 +65,7 @@ int RunBackup(const Globals& globals, const BackupArgs& args) {
   if (!args.host.empty()) options.host(args.host);
   if (!args.cache_dir.empty()) options.cache_dir(args.cache_dir);
   options.files_cache(!args.no_cache).one_file_system(args.one_file_system).threads(args.threads);
-  if (args.from_stdin) options.add_stream("/" + args.stdin_filename, ReadStdin);
+  if (args.from_stdin) options.add_stream(args.stdin_filename, ReadStdin);  // "/" is implied
 
   coffer::api::Repo repo = OpenRepo(globals);
   ProgressLine progress(!globals.quiet && !globals.json, "backing up");
@@ -99,8 +99,9 @@ void AddBackupCommand(CLI::App& app, const Globals& globals, Command& command) {
                   "Skip paths matching PATTERN (repeatable; *, ** and ?; no '/' matches names)");
   sub->add_option("--host", args->host, "Host name recorded on the snapshot (default: this host)");
   sub->add_flag("--stdin", args->from_stdin, "Back up standard input as a file");
-  sub->add_option("--stdin-filename", args->stdin_filename,
-                  "Path of the --stdin file inside the snapshot (default: stdin)");
+  sub->add_option(
+      "--stdin-filename", args->stdin_filename,
+      "Path of the --stdin file inside the snapshot, e.g. /db/app.sql (default: /stdin)");
   sub->add_flag("--no-cache", args->no_cache, "Read every file (do not trust the files cache)");
   sub->add_option("--cache-dir", args->cache_dir,
                   "Files cache directory (default ~/.cache/coffer)");

@@ -186,6 +186,9 @@ class CliTest(CofferTestCase):
         self.coffer("restore", "latest", "--target", target)
         with open(os.path.join(target, "db.sql")) as f:
             self.assertEqual(f.read(), data)
+        # An absolute name places the file in a directory of the snapshot.
+        self.coffer("backup", "--stdin", "--stdin-filename", "/db/app.sql", input="x")
+        self.assertEqual([n["path"] for n in self.json_of("ls", "latest", "/db")], ["/db", "/db/app.sql"])
 
     def test_restore_refuses_to_overwrite_without_overwrite(self):
         self.coffer("backup", self.source)
