@@ -24,12 +24,8 @@ extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo,
     coffer::Repository& r = *repo->repo;
     absl::Status readable = r.RequireReadAccess("restore");
     if (!readable.ok()) return Fail(err, readable);
-    // Resolved here so the result names the snapshot even for "latest".
-    auto snapshot = r.FindSnapshot(opts->snapshot);
-    if (!snapshot.ok()) return Fail(err, snapshot.status());
-
     coffer::RestoreOptions o;
-    o.snapshot = snapshot->id.Hex();
+    o.snapshot = opts->snapshot;
     o.target = opts->target;
     o.includes = opts->includes;
     o.excludes = opts->excludes;
@@ -37,12 +33,9 @@ extern "C" COFFER_API coffer_status coffer_restore(coffer_repo* repo,
     o.progress = coffer::capi::MakeProgressFn(opts->callbacks);
     o.warning = coffer::capi::MakeWarningFn(opts->callbacks);
 
-    // Shared: a prune (exclusive) must not delete packs under a restore.
-    auto lock = coffer::RepoLock::Acquire(r.store(), r.keys().index_key, /*exclusive=*/false);
-    if (!lock.ok()) return Fail(err, lock.status());
     auto result = coffer::RunRestore(r, o);
     if (!result.ok()) return Fail(err, result.status());
-    return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(snapshot->id, *result),
+    return coffer::capi::ReturnJson(coffer::capi::RestoreResultJson(result->snapshot, *result),
                                     result_json);
   });
 }

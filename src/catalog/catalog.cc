@@ -103,6 +103,10 @@ absl::StatusOr<std::vector<FindMatch>> FindInSnapshots(Repository& repo, const s
 absl::StatusOr<RepoStats> ComputeStats(Repository& repo, const SnapshotFilter& filter) {
   COFFER_RETURN_IF_ERROR(repo.LoadIndex());
   COFFER_ASSIGN_OR_RETURN(auto snapshots, ListSnapshots(repo, filter));
+  return ComputeStatsFor(repo, snapshots);
+}
+
+absl::StatusOr<RepoStats> ComputeStatsFor(Repository& repo, const std::vector<SnapshotEntry>& snapshots) {
   RepoStats stats;
   stats.snapshots = snapshots.size();
   absl::flat_hash_set<Id> seen_blobs, seen_trees;

@@ -59,5 +59,7 @@ struct RepoStats {
 };
 // Statistics over the snapshots the filter admits (all by default).
 absl::StatusOr<RepoStats> ComputeStats(Repository& repo, const SnapshotFilter& filter);
+// Statistics over the given snapshots. REQUIRES: the index is loaded.
+absl::StatusOr<RepoStats> ComputeStatsFor(Repository& repo, const std::vector<SnapshotEntry>& snapshots);
 
 }  // namespace coffer

@@ -344,6 +344,10 @@ void Backup::ProcessFile(const std::string& path, Entry& entry, const struct sta
     status = ChunkInto(read_range(-1), job);
   }
   close(fd);
+  if (absl::IsCancelled(status)) {
+    job->failed = true;
+    return;
+  }
   if (!status.ok()) {
     job->failed = true;
     Warn(path, std::string(status.message()), true);
@@ -369,6 +373,7 @@ void Backup::ProcessStream(const StreamSource& stream, const std::string& name, 
   e.file = job;
   current_path_ = stream.path;
   absl::Status s = ChunkInto(stream.read, job);
+  if (absl::IsCancelled(s)) return;
   if (!s.ok()) {
     Warn(stream.path, absl::StrCat("stream failed: ", s.message()), true);
     return;
@@ -541,6 +546,10 @@ absl::StatusOr<BackupResult> Backup::Run() {
   }
   COFFER_RETURN_IF_ERROR(Fatal());
   Report(true);
+  if (cancelled_) {
+    (void)writer_.Flush();
+    return absl::CancelledError("backup cancelled; no snapshot was written");
+  }
   COFFER_RETURN_IF_ERROR(writer_.Flush());
 
   BlobWriterStats stats = writer_.stats();

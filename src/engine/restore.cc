@@ -18,6 +18,7 @@
 #include "base/work_queue.h"
 #include "engine/node_metadata.h"
 #include "engine/pattern.h"
+#include "repo/lock.h"
 
 namespace coffer {
 namespace {
@@ -207,6 +208,7 @@ void Restore::Report(bool force) {
 absl::StatusOr<RestoreResult> Restore::Run() {
   if (options_.target.empty()) return absl::InvalidArgumentError("no restore target directory was given");
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("restore"));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   COFFER_ASSIGN_OR_RETURN(SnapshotEntry snap, repo_.FindSnapshot(options_.snapshot));
   COFFER_RETURN_IF_ERROR(Plan(snap.snapshot.tree, "/"));
@@ -223,6 +225,7 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   if (!options_.overwrite) COFFER_RETURN_IF_ERROR(CheckConflicts());
 
   RestoreResult result;
+  result.snapshot = snap.id;
   // Directories and links first (on this thread), file contents in parallel.
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> hardlinks;  // (device, inode) → first path
   std::vector<const PlannedEntry*> files, dirs, links_later;

@@ -30,12 +30,15 @@ struct RestoreOptions {
 };
 
 struct RestoreResult {
+  Id snapshot;  // the snapshot restored ("latest" resolved)
   uint64_t files = 0, dirs = 0, symlinks = 0, other = 0;
   uint64_t bytes = 0;
   uint64_t errors = 0;  // metadata that could not be set (warnings)
   double duration_seconds = 0;
 };
 
+// Holds a shared repository lock while running, so a prune cannot delete
+// packs under it.
 absl::StatusOr<RestoreResult> RunRestore(Repository& repo, const RestoreOptions& options);
 
 }  // namespace coffer

@@ -60,6 +60,20 @@ void BuildRichTree(const fs::path& root) {
   utimensat(AT_FDCWD, (root / "link-to-small").c_str(), times, AT_SYMLINK_NOFOLLOW);
 }
 
+// The tree id of `path` inside the snapshot tree `root`.
+Id SubtreeOf(Repository& repo, Id root, const fs::path& path) {
+  for (const auto& part : path.relative_path()) {
+    auto tree = repo.ReadTree(root);
+    REQUIRE(tree.ok());
+    auto it = std::find_if(tree->nodes.begin(), tree->nodes.end(),
+                           [&](const Node& n) { return n.name == part.string(); });
+    REQUIRE(it != tree->nodes.end());
+    REQUIRE(it->subtree);
+    root = *it->subtree;
+  }
+  return root;
+}
+
 BackupOptions Options(const fs::path& source, const fs::path& cache) {
   // Created up front: creating it during the first backup would change the
   // mtime of a directory on the way to the source, and so the trees.
@@ -107,8 +121,12 @@ TEST_CASE("an unchanged tree is not read again and adds nothing") {
   REQUIRE(second.ok());
   CHECK(second->snapshot.summary.files_unchanged == 2);
   CHECK(second->snapshot.summary.bytes_read == 0);
-  CHECK(second->snapshot.summary.blobs_added == 0);
-  CHECK(second->snapshot.tree == first->snapshot.tree);
+  // Only directories on the way to the source may have changed (other tests
+  // running at the same time touch /tmp): no data, and the source's tree is
+  // the same.
+  size_t depth = std::distance(src.begin(), src.end());
+  CHECK(second->snapshot.summary.blobs_added <= depth);
+  CHECK(SubtreeOf(*repo, second->snapshot.tree, src) == SubtreeOf(*repo, first->snapshot.tree, src));
   CHECK(second->snapshot.parent == first->snapshot_id);
 
   SECTION("a changed file is read again; only its new chunks are added") {
