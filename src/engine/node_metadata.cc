@@ -72,9 +72,10 @@ absl::StatusOr<Node> NodeFromStat(const std::string& name, const struct stat& st
   n.user = CachedName(false, st.st_uid);
   n.group = CachedName(true, st.st_gid);
   n.mtime_ns = TimespecToNs(st.st_mtim);
-  // A directory's atime changes whenever it is listed (by this backup too),
-  // so recording it would make every backup store new trees.
-  n.atime_ns = n.type == NodeType::kDir ? 0 : TimespecToNs(st.st_atim);
+  // Reading a directory (listing) or a symlink (readlink) updates its atime,
+  // and this backup does both: recording it would make every backup store
+  // new trees. File contents are read with O_NOATIME.
+  n.atime_ns = n.type == NodeType::kDir || n.type == NodeType::kSymlink ? 0 : TimespecToNs(st.st_atim);
   n.ctime_ns = TimespecToNs(st.st_ctim);
   if (n.type == NodeType::kFile) n.size = static_cast<uint64_t>(st.st_size);
   n.inode = st.st_ino;

@@ -114,6 +114,8 @@ TEST_CASE("an unchanged tree is not read again and adds nothing") {
   fs::path src = tmp / "src";
   WriteFile(src / "a", Str(RandomBytes(200000, 2)));
   WriteFile(src / "b", Str(RandomBytes(300000, 3)));
+  fs::create_symlink("a", src / "link");  // readlink updates its atime
+  fs::create_directories(src / "dir");    // listing updates its atime
   auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
   auto first = RunBackup(*repo, Options(src, tmp / "cache"));
   REQUIRE(first.ok());
