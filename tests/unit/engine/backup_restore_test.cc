@@ -1,5 +1,7 @@
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -366,4 +368,33 @@ TEST_CASE("progress is reported and cancelling stops the backup without a snapsh
     CHECK(absl::IsCancelled(result.status()));
     CHECK(repo->ListSnapshots()->empty());
   }
+}
+
+TEST_CASE("sockets are skipped with a warning, and the snapshot is not partial") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  WriteFile(src / "file", "x");
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string sock = (src / "sock").string();
+  REQUIRE(sock.size() < sizeof(addr.sun_path));
+  std::copy(sock.begin(), sock.end(), addr.sun_path);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  BackupOptions o = Options(src, tmp / "cache");
+  std::vector<std::string> warnings;
+  o.warning = [&](const std::string& p, const std::string& m) { warnings.push_back(p + ": " + m); };
+  auto result = RunBackup(*repo, o);
+  close(fd);
+  REQUIRE(result.ok());
+  CHECK_FALSE(result->snapshot.partial);
+  REQUIRE(warnings.size() == 1);
+  CHECK_THAT(warnings[0], Catch::Contains("sock") && Catch::Contains("socket"));
+  RestoreOptions r;
+  r.target = tmp / "out";
+  REQUIRE(RunRestore(*repo, r).ok());
+  CHECK(fs::exists(tmp / "out" / src.relative_path() / "file"));
+  CHECK_FALSE(fs::exists(fs::symlink_status(tmp / "out" / src.relative_path() / "sock")));
 }
