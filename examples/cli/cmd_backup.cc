@@ -16,6 +16,7 @@ namespace {
 struct BackupArgs {
   std::vector<std::string> paths;
   std::vector<std::string> tags;
+  std::vector<std::string> includes;
   std::vector<std::string> excludes;
   std::string host;
   bool from_stdin = false;
@@ -61,6 +62,7 @@ int RunBackup(const Globals& globals, const BackupArgs& args) {
   coffer::api::BackupOptions options;
   for (const auto& p : args.paths) options.add_path(p);
   for (const auto& t : args.tags) options.add_tag(t);
+  for (const auto& i : args.includes) options.add_include(i);
   for (const auto& e : args.excludes) options.add_exclude(e);
   if (!args.host.empty()) options.host(args.host);
   if (!args.cache_dir.empty()) options.cache_dir(args.cache_dir);
@@ -95,6 +97,8 @@ void AddBackupCommand(CLI::App& app, const Globals& globals, Command& command) {
   CLI::App* sub = app.add_subcommand("backup", "Back up files and directories into a new snapshot");
   sub->add_option("PATH", args->paths, "Files or directories to back up");
   sub->add_option("--tag", args->tags, "Tag the snapshot (repeatable)");
+  sub->add_option("--include", args->includes,
+                  "Back up only files matching PATTERN, and the directories leading to them (repeatable)");
   sub->add_option("--exclude", args->excludes,
                   "Skip paths matching PATTERN (repeatable; *, ** and ?; no '/' matches names)");
   sub->add_option("--host", args->host, "Host name recorded on the snapshot (default: this host)");

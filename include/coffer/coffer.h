@@ -303,6 +303,12 @@ COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* o
 // excluded too.
 COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options* opts,
                                                            const char* pattern, coffer_error** err);
+/* Backs up only files (and symlinks, FIFOs) whose path matches one of the
+ * include patterns (same syntax as excludes), plus the directories that lead
+ * to them. Without include patterns everything not excluded is backed up;
+ * excludes win over includes. */
+COFFER_API coffer_status coffer_backup_options_add_include(coffer_backup_options* opts,
+                                                           const char* pattern, coffer_error** err);
 /* Adds a tag recorded on the snapshot (non-empty). */
 COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts, const char* tag,
                                                        coffer_error** err);

@@ -208,6 +208,11 @@ class BackupOptions {
     detail::Check(coffer_backup_options_add_path(opts_.get(), path.c_str(), &err), &err);
     return *this;
   }
+  BackupOptions& add_include(const std::string& pattern) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_backup_options_add_include(opts_.get(), pattern.c_str(), &err), &err);
+    return *this;
+  }
   BackupOptions& add_exclude(const std::string& pattern) {
     coffer_error* err = nullptr;
     detail::Check(coffer_backup_options_add_exclude(opts_.get(), pattern.c_str(), &err), &err);

@@ -34,6 +34,7 @@ StreamSource MakeStreamSource(const CofferStream& stream) {
 BackupOptions ToBackupOptions(const coffer_backup_options& c) {
   BackupOptions o;
   o.paths = c.paths;
+  o.includes = c.includes;
   o.excludes = c.excludes;
   o.tags = c.tags;
   o.host = c.host;

@@ -44,6 +44,7 @@ struct CofferStream {
 
 struct coffer_backup_options {
   std::vector<std::string> paths;
+  std::vector<std::string> includes;
   std::vector<std::string> excludes;
   std::vector<std::string> tags;
   std::string host;

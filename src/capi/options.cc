@@ -20,6 +20,21 @@ T* NewOptions() noexcept {
   return new (std::nothrow) T();
 }
 
+// The body of every setter that appends a non-empty string to a list:
+// `argument` is the parameter's name and `what` describes it in messages.
+template <typename Options>
+coffer_status AppendNonEmpty(const char* entry, Options* opts,
+                             std::vector<std::string> Options::*list, const char* value,
+                             const char* argument, const char* what, coffer_error** err) {
+  return Guard(err, [&]() -> coffer_status {
+    if (opts == nullptr) return NullArgument(err, entry, "opts");
+    if (value == nullptr) return NullArgument(err, entry, argument);
+    if (*value == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, Cat(what, " is empty"));
+    (opts->*list).emplace_back(value);
+    return COFFER_OK;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -136,40 +151,27 @@ COFFER_API void coffer_backup_options_free(coffer_backup_options* opts) { delete
 
 COFFER_API coffer_status coffer_backup_options_add_path(coffer_backup_options* opts,
                                                         const char* path, coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(opts);
-    COFFER_CAPI_REQUIRE(path);
-    if (*path == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "backup path is empty");
-    opts->paths.emplace_back(path);
-    return COFFER_OK;
-  });
+  return AppendNonEmpty(__func__, opts, &coffer_backup_options::paths, path, "path", "backup path",
+                        err);
 }
 
 COFFER_API coffer_status coffer_backup_options_add_exclude(coffer_backup_options* opts,
                                                            const char* pattern,
                                                            coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(opts);
-    COFFER_CAPI_REQUIRE(pattern);
-    if (*pattern == '\0')
-      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
-    opts->excludes.emplace_back(pattern);
-    return COFFER_OK;
-  });
+  return AppendNonEmpty(__func__, opts, &coffer_backup_options::excludes, pattern, "pattern",
+                        "exclude pattern", err);
+}
+
+COFFER_API coffer_status coffer_backup_options_add_include(coffer_backup_options* opts,
+                                                           const char* pattern,
+                                                           coffer_error** err) {
+  return AppendNonEmpty(__func__, opts, &coffer_backup_options::includes, pattern, "pattern",
+                        "include pattern", err);
 }
 
 COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* opts, const char* tag,
                                                        coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(opts);
-    COFFER_CAPI_REQUIRE(tag);
-    if (*tag == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "tag is empty");
-    opts->tags.emplace_back(tag);
-    return COFFER_OK;
-  });
+  return AppendNonEmpty(__func__, opts, &coffer_backup_options::tags, tag, "tag", "tag", err);
 }
 
 COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts,
@@ -281,28 +283,15 @@ COFFER_API coffer_status coffer_restore_options_set_target(coffer_restore_option
 
 COFFER_API coffer_status coffer_restore_options_add_include(coffer_restore_options* opts,
                                                             const char* path, coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(opts);
-    COFFER_CAPI_REQUIRE(path);
-    if (*path == '\0') return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "include path is empty");
-    opts->includes.emplace_back(path);
-    return COFFER_OK;
-  });
+  return AppendNonEmpty(__func__, opts, &coffer_restore_options::includes, path, "path",
+                        "include path", err);
 }
 
 COFFER_API coffer_status coffer_restore_options_add_exclude(coffer_restore_options* opts,
                                                             const char* pattern,
                                                             coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(opts);
-    COFFER_CAPI_REQUIRE(pattern);
-    if (*pattern == '\0')
-      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "exclude pattern is empty");
-    opts->excludes.emplace_back(pattern);
-    return COFFER_OK;
-  });
+  return AppendNonEmpty(__func__, opts, &coffer_restore_options::excludes, pattern, "pattern",
+                        "exclude pattern", err);
 }
 
 COFFER_API void coffer_restore_options_set_overwrite(coffer_restore_options* opts, int enabled) {

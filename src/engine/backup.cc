@@ -209,6 +209,8 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
     Warn(path, std::string(node.status().message()), false);
     return;
   }
+  if (node->type != NodeType::kDir && !options_.includes.empty() && !MatchesAny(options_.includes, path))
+    return;
   Entry e;
   e.node = std::move(*node);
   auto xattrs = ReadUserXattrs(path);
@@ -225,6 +227,9 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
       } else {
         WalkDir(path, *e.dir, root_device);
       }
+      // With includes, a directory stays only on the way to something included.
+      if (!options_.includes.empty() && e.dir->entries.empty() && !MatchesAny(options_.includes, path))
+        return;
       Enqueue(e.dir.get());
       summary_.dirs++;
       break;

@@ -28,7 +28,11 @@ struct StreamSource {
 struct BackupOptions {
   std::vector<std::string> paths;     // files or directories (made absolute)
   std::vector<StreamSource> streams;
-  std::vector<std::string> excludes;  // patterns (engine/pattern.h)
+  // Patterns (engine/pattern.h). With includes, only non-directories that
+  // match one are backed up, with the directories leading to them; excludes
+  // win over includes.
+  std::vector<std::string> includes;
+  std::vector<std::string> excludes;
   std::vector<std::string> tags;
   std::string host;                   // default: this machine's host name
   // Local cache of file metadata → content, so unchanged files are not read

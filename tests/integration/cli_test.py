@@ -215,6 +215,12 @@ class CliTest(CofferTestCase):
         self.assertTrue(os.path.exists(os.path.join(base, "dir0", "file7.bin")))
         self.assertFalse(os.path.exists(os.path.join(base, "notes.txt")))
 
+    def test_backup_include(self):
+        self.coffer("backup", self.source, "--include", "file7.bin")
+        listed = self.json_of("ls", "latest", self.source, "-r")
+        files = sorted(os.path.basename(n["path"]) for n in listed if n["type"] == "file")
+        self.assertEqual(files, ["file7.bin"])
+
     # ---- keys ---------------------------------------------------------------------
 
     def test_key_add_list_remove_passwd(self):

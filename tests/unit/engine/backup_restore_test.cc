@@ -246,6 +246,30 @@ TEST_CASE("excludes leave matching entries out") {
   CHECK_FALSE(fs::exists(out / "node_modules"));
 }
 
+TEST_CASE("includes back up only matching files and the directories leading to them") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  WriteFile(src / "docs" / "a.pdf", "a");
+  WriteFile(src / "docs" / "a.txt", "t");
+  WriteFile(src / "deep" / "er" / "b.pdf", "b");
+  WriteFile(src / "other" / "c.txt", "c");
+  WriteFile(src / "skipped" / "d.pdf", "d");
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  BackupOptions o = Options(src, tmp / "cache");
+  o.includes = {"*.pdf"};
+  o.excludes = {"skipped"};
+  REQUIRE(RunBackup(*repo, o).ok());
+  RestoreOptions r;
+  r.target = tmp / "out";
+  REQUIRE(RunRestore(*repo, r).ok());
+  fs::path out = tmp / "out" / src.relative_path();
+  CHECK(fs::exists(out / "docs" / "a.pdf"));
+  CHECK(fs::exists(out / "deep" / "er" / "b.pdf"));
+  CHECK_FALSE(fs::exists(out / "docs" / "a.txt"));
+  CHECK_FALSE(fs::exists(out / "other"));
+  CHECK_FALSE(fs::exists(out / "skipped"));
+}
+
 TEST_CASE("restore of chosen paths, and refusal to overwrite") {
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src";
