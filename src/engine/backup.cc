@@ -574,6 +574,7 @@ absl::StatusOr<BackupResult> Backup::Run() {
   summary_.bytes_added_stored = stats.bytes_added_stored;
   summary_.duration_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   snap.summary = summary_;
+  COFFER_RETURN_IF_ERROR(lock->Check());  // a prune may have run if our lock went stale
   COFFER_ASSIGN_OR_RETURN(Id id, repo_.SaveSnapshot(snap));
   if (cache_) {
     absl::Status s = cache_->Save();

@@ -50,6 +50,7 @@ int64_t NowUnix() { return absl::ToUnixSeconds(absl::Now()); }
 }  // namespace
 
 bool IsLockStale(const LockInfo& lock, int64_t now_unix) {
+  if (!lock.readable) return true;
   if (now_unix - lock.refreshed_unix > kLockStaleAfterSeconds) return true;
   if (lock.host == CurrentHostName() && lock.pid > 0) {
     return kill(static_cast<pid_t>(lock.pid), 0) != 0 && errno == ESRCH;
@@ -58,6 +59,7 @@ bool IsLockStale(const LockInfo& lock, int64_t now_unix) {
 }
 
 std::string DescribeLock(const LockInfo& l) {
+  if (!l.readable) return absl::StrCat("unreadable lock ", l.id.ShortHex());
   return absl::StrCat(l.exclusive ? "exclusive" : "shared", " lock ", l.id.ShortHex(), " held by pid ",
                       l.pid, " on host ", l.host, l.user.empty() ? "" : " (user " + l.user + ")",
                       " since ", absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", absl::FromUnixSeconds(l.created_unix),
@@ -73,7 +75,13 @@ absl::StatusOr<std::vector<LockInfo>> ListLocks(Store& store, const Key32& index
     if (absl::IsNotFound(data.status())) return absl::OkStatus();  // released meanwhile
     if (!data.ok()) return data.status();
     auto lock = DecryptLock(*data, index_key);
-    if (!lock.ok()) return Annotate(lock.status(), info.name);
+    if (!lock.ok()) {
+      LockInfo unreadable;
+      unreadable.id = *id;
+      unreadable.readable = false;
+      locks.push_back(unreadable);
+      return absl::OkStatus();
+    }
     lock->id = *id;
     locks.push_back(*lock);
     return absl::OkStatus();
@@ -82,7 +90,11 @@ absl::StatusOr<std::vector<LockInfo>> ListLocks(Store& store, const Key32& index
 }
 
 RepoLock::RepoLock(Store& store, const Key32& index_key, LockInfo info)
-    : store_(store), index_key_(index_key), info_(std::move(info)), name_(LockName(info_.id)) {
+    : store_(store),
+      index_key_(index_key),
+      info_(std::move(info)),
+      name_(LockName(info_.id)),
+      last_refresh_ok_unix_(info_.refreshed_unix) {
   refresher_ = std::thread([this] { RefreshLoop(); });
 }
 
@@ -129,8 +141,24 @@ void RepoLock::RefreshLoop() {
       (void)store_.Delete(name_);
       info_ = next;
       name_ = next_name;
+      last_refresh_ok_unix_ = next.refreshed_unix;
     }
   }
+}
+
+LockInfo RepoLock::info() {
+  std::lock_guard<std::mutex> guard(mu_);
+  return info_;
+}
+
+absl::Status RepoLock::Check() {
+  std::lock_guard<std::mutex> guard(mu_);
+  int64_t age = NowUnix() - last_refresh_ok_unix_;
+  if (age > kLockStaleAfterSeconds - kLockRefreshSeconds)
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the repository lock could not be refreshed for ", age,
+        " s; another process may have taken over, so the result was not committed; run again"));
+  return absl::OkStatus();
 }
 
 RepoLock::~RepoLock() {

@@ -33,6 +33,9 @@ struct LockInfo {
   bool exclusive = false;
   int64_t created_unix = 0;
   int64_t refreshed_unix = 0;
+  // False for a lock object that does not decrypt with our keys (garbage, or
+  // another repository's): it is treated as stale, so `unlock` removes it.
+  bool readable = true;
 };
 
 bool IsLockStale(const LockInfo& lock, int64_t now_unix);
@@ -48,7 +51,13 @@ class RepoLock {
   static absl::StatusOr<std::unique_ptr<RepoLock>> Acquire(Store& store, const Key32& index_key,
                                                            bool exclusive);
   ~RepoLock();
-  const LockInfo& info() const { return info_; }
+  LockInfo info();
+
+  // OK while the lock is certainly still valid. FailedPrecondition once it
+  // has not been refreshed for long enough that another process may have
+  // judged it stale (a suspended machine, an unreachable store): an
+  // operation must then not commit its result (a snapshot, a prune).
+  absl::Status Check();
 
  private:
   RepoLock(Store& store, const Key32& index_key, LockInfo info);
@@ -61,6 +70,7 @@ class RepoLock {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  int64_t last_refresh_ok_unix_;
   std::thread refresher_;
 };
 

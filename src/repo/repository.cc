@@ -112,16 +112,28 @@ absl::Status Repository::RequireReadAccess(std::string_view operation) const {
                                                   " is write-only: it cannot ", std::string(operation)));
 }
 
-absl::Status Repository::LoadIndex() {
+absl::Status Repository::LoadIndex(IndexLoadReport* report) {
   Index fresh;
-  COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) -> absl::Status {
-    auto data = store_->Get(info.name);
-    if (!data.ok()) return data.status();
-    auto object = DecryptIndexObject(*data, keys_.index_key);
-    if (!object.ok()) return Annotate(object.status(), info.name);
-    fresh.Merge(*object);
+  std::vector<std::string> names;
+  COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) {
+    names.push_back(info.name);
     return absl::OkStatus();
   }));
+  // A stable order, so "first location wins" is the same on every load.
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    auto data = store_->Get(name);
+    absl::StatusOr<IndexObject> object =
+        data.ok() ? DecryptIndexObject(*data, keys_.index_key) : absl::StatusOr<IndexObject>(data.status());
+    if (absl::IsNotFound(object.status())) continue;  // removed by a prune meanwhile
+    if (!object.ok()) {
+      if (!report) return Annotate(object.status(), name);
+      report->failures.emplace_back(name, object.status());
+      continue;
+    }
+    fresh.Merge(*object);
+    if (report) report->objects.push_back({IdFromObjectName(name).value_or(Id{}), std::move(*object)});
+  }
   index_ = std::move(fresh);
   return absl::OkStatus();
 }

@@ -37,6 +37,19 @@ struct InitOptions {
   KeySlotInfo slot_info;  // host/user filled in when empty
 };
 
+// What LoadIndex read, for operations that need every index object as it
+// is on the store (check, prune, repair).
+struct IndexLoadReport {
+  struct Object {
+    Id id;
+    IndexObject content;
+  };
+  std::vector<Object> objects;
+  // Objects that could not be read or decrypted: name and error. With a
+  // report, such objects are skipped instead of failing LoadIndex.
+  std::vector<std::pair<std::string, absl::Status>> failures;
+};
+
 struct SnapshotEntry {
   Id id;
   Snapshot snapshot;
@@ -69,8 +82,8 @@ class Repository {
   absl::Status RequireReadAccess(std::string_view operation) const;
 
   // Reads every index object (again). Index objects that fail to decrypt are
-  // an error naming the object.
-  absl::Status LoadIndex();
+  // an error naming the object, unless `report` is given (see there).
+  absl::Status LoadIndex(IndexLoadReport* report = nullptr);
   const Index& index() const { return index_; }
   void AddToIndex(const IndexObject& object) { index_.Merge(object); }
 
