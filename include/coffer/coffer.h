@@ -468,6 +468,79 @@ COFFER_API coffer_status coffer_stats(coffer_repo* repo, const char* filter_json
                                       coffer_error** err);
 
 /* ==========================================================================
+ * Maintenance: forget, prune, check, repair, unlock
+ *
+ * Options are NULL (defaults) or a JSON object; an unknown member or a member
+ * of the wrong type is INVALID_ARGUMENT naming it. Results are JSON objects
+ * freed with coffer_free(). All of these need a key that can read
+ * (PERMISSION_DENIED with a write-only key), except coffer_unlock.
+ *
+ * Locks: backup, restore, check and forget hold a shared lock; prune and
+ * repair an exclusive one, so they never run while a backup does. A call
+ * that cannot take its lock fails with COFFER_ERROR_LOCKED and a message
+ * naming the holder (pid, host, since when).
+ *
+ * Thread-safety: serialised per handle, like every call on a coffer_repo.
+ * ========================================================================== */
+
+/* Removes snapshots (only the snapshot objects: data goes with prune).
+ * options_json:
+ *   {"retention": {"keep_last": N, "keep_hourly": N, "keep_daily": N,
+ *                  "keep_weekly": N, "keep_monthly": N, "keep_yearly": N,
+ *                  "keep_within": "7d", "keep_tags": [...], "time_zone": "UTC"},
+ *    "snapshots": ["id or prefix", ...],
+ *    "hosts": [...], "tags": [...], "paths": [...],   (restrict retention)
+ *    "dry_run": false}
+ * At least one of "retention" (with a keep rule) or "snapshots" is required.
+ * Retention groups snapshots by host and paths (see the policy section).
+ * Result: {"dry_run", "removed": [ids],
+ *          "decisions": [{"id", "keep", "reasons": [...], "group"}]} */
+COFFER_API coffer_status coffer_forget(coffer_repo* repo, const char* options_json,
+                                       char** result_json, coffer_error** err);
+
+/* Deletes data no snapshot references and repacks packs that are mostly
+ * unused. options_json: {"dry_run": false, "repack_threshold": 0.25} (repack
+ * a pack when at least that share of its bytes is unused). Refuses, deleting
+ * nothing, when anything looks damaged (COFFER_ERROR_CORRUPT).
+ * Result: {"dry_run", "snapshots", "packs_before", "packs_deleted",
+ *          "packs_repacked", "packs_written", "unindexed_packs_deleted",
+ *          "blobs_used", "blobs_removed", "bytes_before", "bytes_deleted",
+ *          "bytes_written", "bytes_freed", "index_objects_replaced"} */
+COFFER_API coffer_status coffer_prune(coffer_repo* repo, const char* options_json,
+                                      char** result_json, coffer_error** err);
+
+/* Verifies the repository. options_json: {"read_data": false,
+ * "read_data_subset": "10%" or "2/5"}. Without reading data it checks
+ * structure (index objects, packs present, snapshots, trees, blobs indexed);
+ * reading data downloads packs and verifies every blob. Damage is not an
+ * error of the call: it returns COFFER_OK with "ok": false.
+ * Result: {"ok", "snapshots", "trees", "blobs", "packs", "packs_read",
+ *          "bytes_read", "errors": [{"object", "message"}],
+ *          "notices": [{"object", "message"}] (harmless: leftovers, stale
+ *          locks), "damaged": [{"snapshot_id", "path"}]} */
+COFFER_API coffer_status coffer_check(coffer_repo* repo, const char* options_json,
+                                      char** result_json, coffer_error** err);
+
+/* Rebuilds the index from the packs (only blobs that verify are indexed;
+ * good blobs of damaged packs are copied to new packs) and rewrites each
+ * snapshot that lost data into a new snapshot, tagged "repaired" and marked
+ * partial, that keeps every file still fully readable and lists what was
+ * lost in its "errors". options_json: {"dry_run": false}.
+ * Result: {"dry_run", "packs_read", "packs_damaged", "packs_salvaged",
+ *          "blobs_indexed", "blobs_damaged", "index_objects_replaced",
+ *          "snapshots", "repaired": [{"old_id", "new_id", "lost": [paths]}],
+ *          "unreadable_snapshots": [messages]} */
+COFFER_API coffer_status coffer_repair(coffer_repo* repo, const char* options_json,
+                                       char** result_json, coffer_error** err);
+
+/* Removes stale locks (not refreshed for 30 minutes, held by a process that
+ * no longer runs on this host, or unreadable), or every lock with
+ * remove_all != 0 (only when no coffer process uses the repository).
+ * Result: {"removed": N, "locks": [{"id", "description", "stale", "removed"}]} */
+COFFER_API coffer_status coffer_unlock(coffer_repo* repo, int remove_all, char** result_json,
+                                       coffer_error** err);
+
+/* ==========================================================================
  * Keys (key slots)
  *
  * Every key slot wraps the repository's master keys under its own password;

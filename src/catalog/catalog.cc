@@ -23,15 +23,6 @@ std::string NormalizePath(std::string p) {
 
 }  // namespace
 
-bool SnapshotFilter::Matches(const Snapshot& s) const {
-  if (!hosts.empty() && std::find(hosts.begin(), hosts.end(), s.host) == hosts.end()) return false;
-  for (const auto& t : tags)
-    if (std::find(s.tags.begin(), s.tags.end(), t) == s.tags.end()) return false;
-  for (const auto& p : paths)
-    if (std::find(s.paths.begin(), s.paths.end(), NormalizePath(p)) == s.paths.end()) return false;
-  return true;
-}
-
 absl::StatusOr<std::vector<SnapshotEntry>> ListSnapshots(Repository& repo, const SnapshotFilter& filter) {
   COFFER_ASSIGN_OR_RETURN(auto all, repo.ListSnapshots());
   std::vector<SnapshotEntry> out;

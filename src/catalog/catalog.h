@@ -9,15 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "repo/repository.h"
+#include "repo/snapshot_filter.h"
 
 namespace coffer {
-
-struct SnapshotFilter {
-  std::vector<std::string> hosts;  // any of these (empty: any)
-  std::vector<std::string> tags;   // all of these
-  std::vector<std::string> paths;  // all of these among the snapshot's paths
-  bool Matches(const Snapshot& snapshot) const;
-};
 
 absl::StatusOr<std::vector<SnapshotEntry>> ListSnapshots(Repository& repo, const SnapshotFilter& filter);
 

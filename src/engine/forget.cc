@@ -1,0 +1,49 @@
+#include "engine/forget.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "base/status_macros.h"
+#include "repo/lock.h"
+#include "repo/object_kind.h"
+
+namespace coffer {
+
+absl::StatusOr<ForgetResult> RunForget(Repository& repo, const ForgetOptions& options) {
+  if (!options.retention && options.snapshots.empty())
+    return absl::InvalidArgumentError("forget needs snapshot ids or at least one keep rule");
+  COFFER_RETURN_IF_ERROR(repo.RequireReadAccess("forget snapshots"));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo.store(), repo.keys().index_key, false));
+  ForgetResult result;
+  result.dry_run = options.dry_run;
+  absl::flat_hash_set<Id> remove;
+  for (const std::string& ref : options.snapshots) {
+    COFFER_ASSIGN_OR_RETURN(SnapshotEntry e, repo.FindSnapshot(ref));
+    if (remove.insert(e.id).second) result.decisions.push_back({e.id.Hex(), false, {"named"}, ""});
+  }
+  if (options.retention) {
+    COFFER_ASSIGN_OR_RETURN(auto all, repo.ListSnapshots());
+    std::vector<SnapshotMeta> metas;
+    for (const auto& e : all) {
+      if (!options.filter.Matches(e.snapshot) || remove.contains(e.id)) continue;
+      metas.push_back({e.id.Hex(), e.snapshot.time_ns, e.snapshot.host, e.snapshot.paths, e.snapshot.tags});
+    }
+    if (!metas.empty()) {
+      COFFER_ASSIGN_OR_RETURN(auto decisions, EvaluateRetention(*options.retention, std::move(metas)));
+      for (auto& d : decisions) {
+        if (!d.keep) remove.insert(*Id::FromHex(d.id));
+        result.decisions.push_back(std::move(d));
+      }
+    }
+  }
+  for (const auto& d : result.decisions) {
+    if (d.keep) continue;
+    Id id = *Id::FromHex(d.id);
+    if (!options.dry_run) {
+      absl::Status s = repo.store().Delete(SnapshotName(id));
+      if (!s.ok() && !absl::IsNotFound(s)) return s;
+    }
+    result.removed.push_back(id);
+  }
+  return result;
+}
+
+}  // namespace coffer
