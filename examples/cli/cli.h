@@ -54,6 +54,8 @@ void AddSnapshotsCommands(CLI::App& app, const Globals& globals,
                           Command& command);  // snapshots, ls, find
 void AddStatsCommand(CLI::App& app, const Globals& globals, Command& command);
 void AddKeyCommands(CLI::App& app, const Globals& globals, Command& command);
+void AddMaintenanceCommands(CLI::App& app, const Globals& globals,
+                            Command& command);  // forget, prune, check, repair, unlock
 
 // The repository location (UsageError when none was given).
 std::string RepoLocation(const Globals& globals);

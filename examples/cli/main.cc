@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   cli::AddRestoreCommand(app, globals, command);
   cli::AddSnapshotsCommands(app, globals, command);
   cli::AddStatsCommand(app, globals, command);
+  cli::AddMaintenanceCommands(app, globals, command);
   cli::AddKeyCommands(app, globals, command);
 
   try {

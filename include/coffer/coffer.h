@@ -541,6 +541,82 @@ COFFER_API coffer_status coffer_unlock(coffer_repo* repo, int remove_all, char**
                                        coffer_error** err);
 
 /* ==========================================================================
+ * Policies and schedules (pure functions: no repository needed)
+ *
+ * A policy says what to back up, how often and how long to keep it. As JSON
+ * (docs/POLICY.md describes every field):
+ *   {"name": "laptop", "paths": ["/home/ann"], "includes": ["*.pdf"],
+ *    "excludes": ["*.tmp"], "tags": ["laptop"], "repository": "s3://b/repo",
+ *    "schedule": {"cron": "0 2 * * *", "time_zone": "Europe/Berlin"},
+ *    "retention": {"keep_last": 3, "keep_hourly": 24, "keep_daily": 7,
+ *                  "keep_weekly": 4, "keep_monthly": 12, "keep_yearly": 3,
+ *                  "keep_within": "2d", "keep_tags": ["keep"],
+ *                  "time_zone": "Europe/Berlin"}}
+ * Every member is optional. Unknown members, bad types and bad values fail
+ * with COFFER_ERROR_INVALID_ARGUMENT and a message naming the field
+ * ("retention.keep_daily: must be >= 0 (or -1 for unlimited), got -5",
+ * "retention: unknown field \"keep_dayly\" (did you mean \"keep_daily\"?)").
+ *
+ * schedule.cron is a crontab(5) expression "minute hour day-of-month month
+ * day-of-week" (lists, ranges, steps, names such as JAN and MON) or one of
+ * @hourly, @daily, @weekly, @monthly, @yearly, read in schedule.time_zone (an
+ * IANA name; default "UTC"). When both day fields are restricted, either
+ * matching is enough. A local time skipped by a DST change runs when the gap
+ * ends; a repeated local time runs once, at its first occurrence.
+ *
+ * retention is evaluated per group of snapshots with the same host and
+ * paths, newest first. keep_last N keeps the N newest; keep_hourly, _daily,
+ * _weekly (ISO weeks), _monthly and _yearly N keep the newest snapshot of
+ * each of the N newest such periods that have snapshots, in
+ * retention.time_zone (default: the schedule's); -1 means unlimited.
+ * keep_within "DURATION" keeps snapshots less than DURATION older than the
+ * group's newest (units y = 365 days, m = 30 days, w, d, h, min, s: "7d",
+ * "1y6m", "90min"); keep_tags keeps snapshots with any of the tags.
+ *
+ * Thread-safety: these functions share no state and may be called from any
+ * thread at any time.
+ * ========================================================================== */
+
+/* Parses and checks a policy: JSON syntax, unknown members, types, counts,
+ * durations, time zones, and the cron expression, including that it can
+ * fire ("0 0 30 2 *" fails: day 30 never occurs in February). On success,
+ * when normalized_json is not NULL, *normalized_json is the policy's
+ * canonical JSON (free with coffer_free()): members in the order above,
+ * single blanks in the cron expression, durations in canonical form ("36h"
+ * becomes "1d12h"), retention.time_zone filled in. Validating the canonical
+ * form gives the same text back. */
+COFFER_API coffer_status coffer_policy_validate(const char* policy_json, char** normalized_json,
+                                                coffer_error** err);
+
+/* The first run of a schedule strictly after `after_unix_ns` (nanoseconds
+ * since the Unix epoch), stored in *next_unix_ns (0 on failure).
+ * `policy_json` is a whole policy or just its "schedule" object
+ * ({"cron": "@daily", "time_zone": "Europe/Berlin"}). INVALID_ARGUMENT when
+ * the policy is invalid, has no cron expression, or the next run does not
+ * fit in int64 nanoseconds (after the year 2262). */
+COFFER_API coffer_status coffer_schedule_next_run(const char* policy_json, int64_t after_unix_ns,
+                                                  int64_t* next_unix_ns, coffer_error** err);
+
+/* Decides which snapshots a retention policy keeps; it only decides, and
+ * forgetting is up to the caller. `retention_json` is a policy's "retention"
+ * object or a whole policy. `snapshots_json` is an array as
+ * coffer_snapshots_list() returns; of each snapshot only "id", "time_ns"
+ * (or, without it, the RFC 3339 "time"), "host", "paths" and "tags" are
+ * read. On success *decisions_json (free with coffer_free()) is a JSON array
+ * with one entry per snapshot, grouped by host and paths, newest first
+ * within a group:
+ *   {"id", "keep" (boolean), "reasons": [every rule that keeps it, e.g.
+ *    "last 1", "hourly 2026-11-26T14", "daily 2026-11-26", "weekly
+ *    2026-W48", "monthly 2026-11", "yearly 2026", "within 7d", "tag keep";
+ *    empty when forgotten], "group" ("host:path1,path2", paths sorted)}
+ * INVALID_ARGUMENT, with nothing decided, when the policy has no keep rule
+ * at all ("no keep rule: refusing to forget everything"), when the rules
+ * are invalid, or when a snapshot lacks an id or a time or repeats an id. */
+COFFER_API coffer_status coffer_retention_evaluate(const char* retention_json,
+                                                   const char* snapshots_json,
+                                                   char** decisions_json, coffer_error** err);
+
+/* ==========================================================================
  * Keys (key slots)
  *
  * Every key slot wraps the repository's master keys under its own password;

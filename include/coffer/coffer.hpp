@@ -385,6 +385,21 @@ class Repo {
     return Json(coffer_stats, handle(), filter_json.empty() ? nullptr : filter_json.c_str());
   }
 
+  // Maintenance; options are JSON documents ("" means defaults).
+  std::string forget(const std::string& options_json) {
+    return Json(coffer_forget, handle(), options_json.c_str());
+  }
+  std::string prune(const std::string& options_json = "") {
+    return Json(coffer_prune, handle(), options_json.empty() ? nullptr : options_json.c_str());
+  }
+  std::string check(const std::string& options_json = "") {
+    return Json(coffer_check, handle(), options_json.empty() ? nullptr : options_json.c_str());
+  }
+  std::string repair(const std::string& options_json = "") {
+    return Json(coffer_repair, handle(), options_json.empty() ? nullptr : options_json.c_str());
+  }
+  std::string unlock(bool remove_all = false) { return Json(coffer_unlock, handle(), remove_all ? 1 : 0); }
+
   // Returns the new key slot's id.
   std::string key_add(const std::string& new_password, const std::string& label = "",
                       bool write_only = false) {

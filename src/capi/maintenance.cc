@@ -5,6 +5,8 @@
 #include "capi/options_json.h"
 #include "capi/output.h"
 #include "engine/check.h"
+#include "engine/forget.h"
+#include "policy/retention_json.h"
 #include "engine/prune.h"
 #include "engine/repair.h"
 #include "repo/lock.h"
@@ -30,6 +32,51 @@ json ProblemsJson(const std::vector<coffer::CheckProblem>& problems) {
 }  // namespace
 
 extern "C" {
+
+COFFER_API coffer_status coffer_forget(coffer_repo* repo, const char* options_json, char** result_json,
+                                       coffer_error** err) {
+  COFFER_CAPI_ENTRY;
+  return Guard(err, [&]() -> coffer_status {
+    COFFER_CAPI_REQUIRE(result_json);
+    *result_json = nullptr;
+    COFFER_CAPI_LEASE(repo);
+    COFFER_CAPI_REQUIRE(options_json);
+    COFFER_CAPI_ASSIGN(doc, coffer::capi::ParseOptionsJson(options_json, "options_json",
+                                                           {"retention", "snapshots", "hosts", "tags",
+                                                            "paths", "dry_run"}));
+    coffer::ForgetOptions o;
+    COFFER_CAPI_ASSIGN(dry_run, coffer::capi::OptionBool(doc, "options_json", "dry_run", false));
+    o.dry_run = dry_run;
+    if (doc.contains("retention") && !doc["retention"].is_null()) {
+      COFFER_CAPI_ASSIGN(rules, coffer::RetentionRulesFromJson(doc["retention"], "retention"));
+      o.retention = rules;
+    }
+    struct {
+      const char* member;
+      std::vector<std::string>* target;
+    } lists[] = {{"snapshots", &o.snapshots},
+                 {"hosts", &o.filter.hosts},
+                 {"tags", &o.filter.tags},
+                 {"paths", &o.filter.paths}};
+    for (const auto& l : lists) {
+      if (!doc.contains(l.member) || doc[l.member].is_null()) continue;
+      const json& v = doc[l.member];
+      bool strings = v.is_array() && std::all_of(v.begin(), v.end(), [](const json& i) { return i.is_string(); });
+      if (!strings)
+        return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
+                    std::string("argument `options_json`: \"") + l.member + "\" must be an array of strings");
+      for (const json& i : v) l.target->push_back(i.get<std::string>());
+    }
+    COFFER_CAPI_ASSIGN(r, coffer::RunForget(*repo->repo, o));
+    json decisions = json::array();
+    for (const auto& d : r.decisions)
+      decisions.push_back({{"id", d.id}, {"keep", d.keep}, {"reasons", d.reasons}, {"group", d.group}});
+    json removed = json::array();
+    for (const auto& id : r.removed) removed.push_back(id.Hex());
+    return ReturnJson(json{{"dry_run", r.dry_run}, {"removed", removed}, {"decisions", decisions}},
+                      result_json);
+  });
+}
 
 COFFER_API coffer_status coffer_check(coffer_repo* repo, const char* options_json, char** result_json,
                                       coffer_error** err) {

@@ -103,7 +103,10 @@ absl::Status Repairer::RebuildIndex() {
       new_index_.push_back({pack, std::move(good)});
     }
   }
-  if (options_.dry_run) return absl::OkStatus();
+  if (options_.dry_run) {
+    repo_.SetIndex(planned_);
+    return absl::OkStatus();
+  }
   if (salvage_ && salvage_->blob_count() > 0) {
     std::vector<PackedBlob> blobs = salvage_->blobs();
     Bytes bytes = salvage_->Finish();

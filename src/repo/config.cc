@@ -43,12 +43,10 @@ Bytes EncryptConfig(const RepoConfig& c, const Key32& index_key) {
   return Seal(Cipher::kXChaCha20Poly1305, index_key, AsBytes(j.dump()), AsBytes(kConfigAad));
 }
 
-absl::StatusOr<RepoConfig> DecryptConfig(ByteView stored, const Key32& index_key) {
-  auto plain = Open(index_key, stored, AsBytes(kConfigAad));
-  if (!plain.ok()) return Annotate(plain.status(), "config");
+absl::StatusOr<RepoConfig> ParseConfig(ByteView json) {
   RepoConfig c;
   try {
-    auto j = nlohmann::json::parse(AsChars(*plain));
+    auto j = nlohmann::json::parse(AsChars(json));
     c.version = j.at("version").get<uint32_t>();
     auto id = Id::FromHex(j.at("repo_id").get<std::string>());
     if (!id) return absl::DataLossError("config: malformed repo_id");
@@ -71,6 +69,12 @@ absl::StatusOr<RepoConfig> DecryptConfig(ByteView stored, const Key32& index_key
   }
   COFFER_RETURN_IF_ERROR(Annotate(ValidateConfig(c), "config"));
   return c;
+}
+
+absl::StatusOr<RepoConfig> DecryptConfig(ByteView stored, const Key32& index_key) {
+  auto plain = Open(index_key, stored, AsBytes(kConfigAad));
+  if (!plain.ok()) return Annotate(plain.status(), "config");
+  return ParseConfig(*plain);
 }
 
 }  // namespace coffer

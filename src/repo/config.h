@@ -37,5 +37,7 @@ Bytes EncryptConfig(const RepoConfig& config, const Key32& index_key);
 // DataLoss when the object does not decrypt or parse; FailedPrecondition for
 // a newer format version than this library understands.
 absl::StatusOr<RepoConfig> DecryptConfig(ByteView stored, const Key32& index_key);
+// The parsing half of DecryptConfig: `json` is the decrypted document.
+absl::StatusOr<RepoConfig> ParseConfig(ByteView json);
 
 }  // namespace coffer

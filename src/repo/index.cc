@@ -39,6 +39,10 @@ Bytes EncryptIndexObject(const IndexObject& index, const Key32& index_key) {
 absl::StatusOr<IndexObject> DecryptIndexObject(ByteView stored, const Key32& index_key) {
   COFFER_ASSIGN_OR_RETURN(Bytes compressed, Open(index_key, stored, AsBytes(kIndexAad)));
   COFFER_ASSIGN_OR_RETURN(Bytes plain, DecompressBlob(compressed, kMaxIndexPlaintext));
+  return ParseIndexObject(plain);
+}
+
+absl::StatusOr<IndexObject> ParseIndexObject(ByteView plain) {
   ByteReader r(plain);
   auto magic = r.Raw(4);
   auto version = r.U8();

@@ -37,6 +37,9 @@ struct IndexObject {
 Bytes EncryptIndexObject(const IndexObject& index, const Key32& index_key);
 // DataLoss when the object is damaged or malformed.
 absl::StatusOr<IndexObject> DecryptIndexObject(ByteView stored, const Key32& index_key);
+// The parsing half of DecryptIndexObject: `plain` is the decrypted and
+// decompressed content (magic "CFIX" onwards).
+absl::StatusOr<IndexObject> ParseIndexObject(ByteView plain);
 
 // The in-memory index. Not thread-safe for writes; concurrent reads are fine.
 class Index {

@@ -22,14 +22,10 @@ std::optional<Key32> KeyFromB64(const json& j, const char* field) {
   return Key32::FromBytes(*bytes);
 }
 
-struct ParsedSlot {
-  KdfParams kdf;
-  KeySlotInfo info;
-  Bytes envelope;
-};
+}  // namespace
 
-absl::StatusOr<ParsedSlot> ParseSlot(ByteView stored) {
-  ParsedSlot slot;
+absl::StatusOr<ParsedKeySlot> ParseKeySlot(ByteView stored) {
+  ParsedKeySlot slot;
   try {
     json j = json::parse(AsChars(stored));
     if (j.at("coffer_key_slot").get<int>() != 1)
@@ -56,8 +52,6 @@ absl::StatusOr<ParsedSlot> ParseSlot(ByteView stored) {
   return slot;
 }
 
-}  // namespace
-
 absl::StatusOr<Bytes> CreateKeySlot(const MasterKeys& keys, std::string_view password,
                                     const KdfParams& kdf, const KeySlotInfo& info) {
   COFFER_RETURN_IF_ERROR(ValidateKdfParams(kdf));
@@ -82,18 +76,24 @@ absl::StatusOr<Bytes> CreateKeySlot(const MasterKeys& keys, std::string_view pas
 }
 
 absl::StatusOr<KeySlotInfo> ReadKeySlotInfo(ByteView stored) {
-  COFFER_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlot(stored));
+  COFFER_ASSIGN_OR_RETURN(ParsedKeySlot slot, ParseKeySlot(stored));
   return slot.info;
 }
 
 absl::StatusOr<MasterKeys> OpenKeySlot(ByteView stored, std::string_view password) {
-  COFFER_ASSIGN_OR_RETURN(ParsedSlot slot, ParseSlot(stored));
+  COFFER_ASSIGN_OR_RETURN(ParsedKeySlot slot, ParseKeySlot(stored));
   COFFER_ASSIGN_OR_RETURN(Key32 wrap_key, DeriveKeyFromPassword(password, slot.kdf));
   auto plain = Open(wrap_key, slot.envelope, AsBytes(kKeySlotAad));
   if (!plain.ok()) return absl::UnauthenticatedError("wrong password");
+  auto keys = ParseKeySlotKeys(*plain);
+  std::fill(plain->begin(), plain->end(), 0);
+  return keys;
+}
+
+absl::StatusOr<MasterKeys> ParseKeySlotKeys(ByteView plain) {
   MasterKeys keys;
   try {
-    json j = json::parse(AsChars(*plain));
+    json j = json::parse(AsChars(plain));
     auto id_key = KeyFromB64(j, "id_key");
     auto index_key = KeyFromB64(j, "index_key");
     auto public_key = KeyFromB64(j, "public_key");
@@ -115,7 +115,6 @@ absl::StatusOr<MasterKeys> OpenKeySlot(ByteView stored, std::string_view passwor
     return absl::DataLossError("key slot: public key does not match the secret key");
   if (SealKeyTo(keys.public_key, keys.id_key).size() != kSealedKeySize)
     return absl::DataLossError("key slot: unusable public key");
-  std::fill(plain->begin(), plain->end(), 0);
   return keys;
 }
 

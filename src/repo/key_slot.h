@@ -37,4 +37,15 @@ absl::StatusOr<KeySlotInfo> ReadKeySlotInfo(ByteView stored);
 // the slot is malformed.
 absl::StatusOr<MasterKeys> OpenKeySlot(ByteView stored, std::string_view password);
 
+// The parsing halves of OpenKeySlot. ParseKeySlot reads the slot document
+// (the KDF parameters are validated; `envelope` is the still encrypted
+// "keys" field); ParseKeySlotKeys reads the decrypted keys document.
+struct ParsedKeySlot {
+  KdfParams kdf;
+  KeySlotInfo info;
+  Bytes envelope;
+};
+absl::StatusOr<ParsedKeySlot> ParseKeySlot(ByteView stored);
+absl::StatusOr<MasterKeys> ParseKeySlotKeys(ByteView plain);
+
 }  // namespace coffer

@@ -66,6 +66,10 @@ absl::StatusOr<std::vector<PackedBlob>> ReadPackHeader(ByteView pack, const KeyP
   size_t header_start = pack.size() - 4 - header_len;
   COFFER_ASSIGN_OR_RETURN(Bytes header,
                           Open(key, pack.subspan(header_start, header_len), AsBytes(kPackHeaderAad)));
+  return ParsePackHeader(header, header_start);
+}
+
+absl::StatusOr<std::vector<PackedBlob>> ParsePackHeader(ByteView header, uint64_t header_start) {
   ByteReader r(header);
   auto count = r.Varint();
   if (!count || *count > kMaxBlobsPerPack) return absl::DataLossError("pack header: bad blob count");

@@ -65,5 +65,9 @@ absl::StatusOr<Bytes> OpenPackedBlob(const Key32& data_key, const Id& id, ByteVi
 
 // Parses the header of a whole pack (for repair and check).
 absl::StatusOr<std::vector<PackedBlob>> ReadPackHeader(ByteView pack, const KeyPair& repo_keys);
+// The parsing half of ReadPackHeader: `header` is the decrypted header and
+// `header_start` the offset of its envelope in the pack (every blob must lie
+// between the pack's prefix and it).
+absl::StatusOr<std::vector<PackedBlob>> ParsePackHeader(ByteView header, uint64_t header_start);
 
 }  // namespace coffer

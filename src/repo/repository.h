@@ -86,6 +86,9 @@ class Repository {
   absl::Status LoadIndex(IndexLoadReport* report = nullptr);
   const Index& index() const { return index_; }
   void AddToIndex(const IndexObject& object) { index_.Merge(object); }
+  // Replaces the in-memory index only (repair's dry run reads through the
+  // index it would write).
+  void SetIndex(Index index) { index_ = std::move(index); }
 
   // Reads a blob, decrypts, decompresses and checks that its keyed hash
   // matches `id`. NotFound when the index has no such blob; DataLoss naming

@@ -69,6 +69,10 @@ absl::StatusOr<Snapshot> DecryptSnapshot(ByteView stored, const KeyPair& repo_ke
     return absl::DataLossError(absl::StrCat("unsupported snapshot version ", stored[4]));
   COFFER_ASSIGN_OR_RETURN(Key32 data_key, OpenSealedKey(repo_keys, stored.subspan(5, kSealedKeySize)));
   COFFER_ASSIGN_OR_RETURN(Bytes text, Open(data_key, stored.subspan(kPrefix), AsBytes(kSnapshotAad)));
+  return ParseSnapshot(text);
+}
+
+absl::StatusOr<Snapshot> ParseSnapshot(ByteView text) {
   Snapshot s;
   try {
     json j = json::parse(AsChars(text));

@@ -52,5 +52,7 @@ struct Snapshot {
 Bytes EncryptSnapshot(const Snapshot& snapshot, Cipher cipher, const Key32& repo_public_key);
 // DataLoss when damaged or malformed.
 absl::StatusOr<Snapshot> DecryptSnapshot(ByteView stored, const KeyPair& repo_keys);
+// The parsing half of DecryptSnapshot: `json` is the decrypted document.
+absl::StatusOr<Snapshot> ParseSnapshot(ByteView json);
 
 }  // namespace coffer
