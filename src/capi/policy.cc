@@ -31,7 +31,9 @@ absl::StatusOr<json> ParseArgument(const char* text, const char* argument) {
 
 // A whole policy, or just its "schedule" object.
 absl::StatusOr<Schedule> ScheduleFrom(const json& doc) {
-  if (!doc.is_object() || LooksLikePolicyObject(doc)) {
+  if (!doc.is_object())
+    return PolicyFieldError("policy_json", "must be a JSON object (a policy or its \"schedule\")");
+  if (LooksLikePolicyObject(doc)) {
     auto policy = PolicyFromJson(doc);
     if (!policy.ok()) return policy.status();
     return policy->schedule;
@@ -43,7 +45,10 @@ absl::StatusOr<Schedule> ScheduleFrom(const json& doc) {
 
 // A whole policy, or just its "retention" object.
 absl::StatusOr<RetentionRules> RetentionFrom(const json& doc) {
-  if (doc.is_object() && !LooksLikePolicyObject(doc)) return RetentionRulesFromJson(doc);
+  if (!doc.is_object())
+    return PolicyFieldError("retention_json",
+                            "must be a JSON object (a policy or its \"retention\")");
+  if (!LooksLikePolicyObject(doc)) return RetentionRulesFromJson(doc);
   auto policy = PolicyFromJson(doc);
   if (!policy.ok()) return policy.status();
   return policy->retention;
