@@ -135,7 +135,7 @@ TEST_CASE("check reports a missing pack, and which snapshots and files lose data
   CHECK(result->damaged[0].snapshot == s.snapshot_id);
 }
 
-TEST_CASE("--read-data-subset accepts N% and k/n and rejects the rest") {
+TEST_CASE("the read-data subset accepts N% and k/n and rejects the rest") {
   CheckOptions o;
   CHECK(ParseReadDataSubset("10%", o).ok());
   CHECK(o.read_data_percent == 10);
