@@ -10,7 +10,7 @@ import unittest
 
 from cli_support import COFFER, CofferTestCase, mutate_tree, snapshot_copy, write_random_tree
 
-ITERATIONS = int(os.environ.get("COFFER_CRASH_ITERATIONS", "12"))
+ITERATIONS = int(os.environ.get("COFFER_CRASH_ITERATIONS", "50"))
 SEED = int(os.environ.get("COFFER_CRASH_SEED", "20261126"))
 
 
