@@ -30,13 +30,22 @@ class CrashRecoveryTest(CofferTestCase):
         completed[self.snapshots()[-1]["id"]] = snapshot_copy(source, expected_root, "warmup")
 
         kills = 0
+        kills_mid_write = 0  # kills after the backup had written to the store
+        # Kills land uniformly in [0, bound); the bound adapts so that most
+        # runs are killed while writing and a few complete.
+        bound = duration * 2.0
+
+        def objects():
+            return {os.path.join(d, f) for d, _, fs in os.walk(self.repo) for f in fs
+                    if "/locks" not in d}
         for i in range(1, ITERATIONS + 1):
             mutate_tree(source, rng)
             state = snapshot_copy(source, expected_root, str(i))
             before = {s["id"] for s in self.snapshots()}
+            objects_before = objects()
             proc = subprocess.Popen([COFFER, "-q", "backup", source], env=self.env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.0, duration * 2.0))
+            time.sleep(rng.uniform(0.0, bound))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             after = {s["id"] for s in self.snapshots()}
@@ -46,8 +55,13 @@ class CrashRecoveryTest(CofferTestCase):
                 # just before it): it must then be complete.
                 self.assertEqual(len(new), 1)
                 completed[new.pop()] = state
+                bound *= 0.8
             else:
                 kills += 1
+                if objects() != objects_before:
+                    kills_mid_write += 1
+                else:
+                    bound *= 1.25
             # The first and the latest completed snapshots restore exactly.
             ids = list(completed)
             for sid in {ids[0], ids[-1]}:
@@ -61,8 +75,9 @@ class CrashRecoveryTest(CofferTestCase):
         final = self.snapshots()[-1]["id"]
         self.restore_and_compare(final, source, source)
         print(f"crash test: incremental backup takes {duration:.2f} s; {ITERATIONS} runs, {kills} killed mid-backup, "
-              f"{len(completed)} snapshots verified", flush=True)
-        self.assertGreater(kills, 0, "no backup was killed mid-way: the test proved nothing")
+              f"{len(completed)} snapshots verified, {kills_mid_write} kills after writing had begun",
+              flush=True)
+        self.assertGreater(kills_mid_write, 0, "no backup was killed mid-write: the test proved nothing")
 
 
 if __name__ == "__main__":
