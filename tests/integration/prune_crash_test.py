@@ -58,8 +58,8 @@ class PruneCrashTest(CofferTestCase):
             self.assertEqual(check.returncode, 0, f"iteration {i}: check failed:\n{check.stdout}{check.stderr}")
             remaining = {s["id"] for s in self.snapshots()}
             self.assertEqual(remaining, set(states), f"iteration {i}: snapshots changed")
-            latest = self.snapshots()[-1]["id"]
-            self.restore_and_compare(latest, states[latest], source)
+            for sid, state in states.items():
+                self.restore_and_compare(sid, state, source)
         # Every surviving snapshot restores, and a final prune completes.
         for sid, state in states.items():
             self.restore_and_compare(sid, state, source)
