@@ -1,0 +1,311 @@
+// HttpClient against a real HTTP server (cpp-httplib) on 127.0.0.1, started
+// by each test on a free port and stopped when it ends.
+#include "store/http_client.h"
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace coffer;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Register handlers on server(), then Start().
+class TestServer {
+ public:
+  ~TestServer() { Stop(); }
+
+  httplib::Server& server() { return server_; }
+
+  void Start() {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port_ > 0);
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(server_.is_running());
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+  int port() const { return port_; }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+std::unique_ptr<HttpClient> NewClient(HttpClientOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<HttpClient>> client = HttpClient::Create(std::move(options));
+  REQUIRE(client.ok());
+  return std::move(*client);
+}
+
+HttpResponse MustSend(HttpClient& client, const HttpRequest& request) {
+  absl::StatusOr<HttpResponse> response = client.Send(request);
+  INFO(response.status().ToString());
+  REQUIRE(response.ok());
+  return std::move(*response);
+}
+
+}  // namespace
+
+TEST_CASE("HTTP client GETs a body, the status and headers, and sends its own headers") {
+  TestServer server;
+  server.server().Get("/hello", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Echo", req.get_header_value("X-Request"));
+    res.set_content("hello world", "text/plain");
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+
+  // An empty value goes out as "X-Empty:" (checked with a raw socket; this
+  // server drops empty headers when parsing), and must not break the request.
+  HttpResponse response =
+      MustSend(*client, {"GET", server.Url("/hello?x=1"), {{"X-Request", "abc"}, {"X-Empty", ""}}});
+  CHECK(response.status == 200);
+  CHECK(ToString(response.body) == "hello world");
+  CHECK(response.Header("x-echo") == "abc");
+  CHECK(response.Header("content-type") == "text/plain");
+  CHECK(response.Header("content-length") == "11");
+  CHECK(!response.Header("X-Echo"));  // Names are lower-cased; look them up that way.
+}
+
+TEST_CASE("HTTP client PUTs and POSTs a body with its length and no 100-continue wait") {
+  TestServer server;
+  std::mutex mu;
+  std::string received;
+  std::string received_length;
+  std::string received_expect;
+  std::string received_method;
+  auto store = [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    received = req.body;
+    received_length = req.get_header_value("Content-Length");
+    received_expect = req.get_header_value("Expect");
+    received_method = req.method;
+    res.status = 201;
+  };
+  server.server().Put("/obj", store);
+  server.server().Post("/obj", store);
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+
+  SECTION("a multi-MiB PUT arrives whole") {
+    std::string body(3 * 1024 * 1024 + 7, '\0');
+    for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 131 + i / 4096);
+    HttpResponse response = MustSend(*client, {"PUT", server.Url("/obj"), {}, AsBytes(body)});
+    CHECK(response.status == 201);
+    std::lock_guard lock(mu);
+    CHECK(received_method == "PUT");
+    CHECK(received_length == std::to_string(body.size()));
+    CHECK(received_expect.empty());
+    CHECK(received == body);
+  }
+  SECTION("a POST keeps its method, and an empty body is Content-Length 0") {
+    HttpResponse response = MustSend(*client, {"POST", server.Url("/obj"), {}, {}});
+    CHECK(response.status == 201);
+    std::lock_guard lock(mu);
+    CHECK(received_method == "POST");
+    CHECK(received_length == "0");
+  }
+}
+
+TEST_CASE("HTTP client HEAD gets headers and no body, DELETE uses its method") {
+  TestServer server;
+  std::atomic<int> deletes{0};
+  server.server().Get("/obj", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("ETag", "\"abc\"");
+    res.set_content(std::string(1000, 'x'), "application/octet-stream");
+  });
+  server.server().Delete("/obj", [&](const httplib::Request&, httplib::Response& res) {
+    ++deletes;
+    res.status = 204;
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+
+  HttpResponse head = MustSend(*client, {"HEAD", server.Url("/obj"), {}, {}});
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
+  CHECK(head.Header("content-length") == "1000");
+  CHECK(head.Header("etag") == "\"abc\"");
+
+  HttpResponse deleted = MustSend(*client, {"DELETE", server.Url("/obj"), {}, {}});
+  CHECK(deleted.status == 204);
+  CHECK(deletes == 1);
+}
+
+TEST_CASE("HTTP client returns error statuses as responses, with their bodies") {
+  TestServer server;
+  server.server().Get(R"(/status/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    res.status = std::stoi(req.matches[1]);
+    res.set_content("<Error><Code>Nope</Code></Error>", "application/xml");
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+
+  for (int status : {403, 404, 412, 416, 503}) {
+    HttpResponse response =
+        MustSend(*client, {"GET", server.Url("/status/" + std::to_string(status)), {}, {}});
+    CHECK(response.status == status);
+    CHECK(ToString(response.body) == "<Error><Code>Nope</Code></Error>");
+  }
+  CHECK(HttpStatusToCode(200) == absl::StatusCode::kOk);
+  CHECK(HttpStatusToCode(206) == absl::StatusCode::kOk);
+  CHECK(HttpStatusToCode(401) == absl::StatusCode::kUnauthenticated);
+  CHECK(HttpStatusToCode(403) == absl::StatusCode::kPermissionDenied);
+  CHECK(HttpStatusToCode(404) == absl::StatusCode::kNotFound);
+  CHECK(HttpStatusToCode(412) == absl::StatusCode::kFailedPrecondition);
+  CHECK(HttpStatusToCode(416) == absl::StatusCode::kInvalidArgument);
+  CHECK(HttpStatusToCode(429) == absl::StatusCode::kUnavailable);
+  CHECK(HttpStatusToCode(503) == absl::StatusCode::kUnavailable);
+  CHECK(HttpStatusToCode(301) == absl::StatusCode::kUnknown);
+}
+
+TEST_CASE("HTTP client reuses connections between requests") {
+  TestServer server;
+  server.server().Get("/a", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("a", "text/plain");
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+
+  CHECK(MustSend(*client, {"GET", server.Url("/a"), {}, {}}).new_connections == 1);
+  CHECK(MustSend(*client, {"GET", server.Url("/a"), {}, {}}).new_connections == 0);
+  CHECK(MustSend(*client, {"HEAD", server.Url("/a"), {}, {}}).new_connections == 0);
+  CHECK(client->IdleHandles() == 1);
+}
+
+TEST_CASE("HTTP client runs at most max_parallel_requests at once") {
+  TestServer server;
+  std::atomic<int> in_flight{0};
+  std::atomic<int> most{0};
+  server.server().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    int now = ++in_flight;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(100ms);
+    --in_flight;
+    res.set_content("ok", "text/plain");
+  });
+  server.Start();
+  HttpClientOptions options;
+  options.max_parallel_requests = 2;
+  std::unique_ptr<HttpClient> client = NewClient(options);
+
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&] {
+      absl::StatusOr<HttpResponse> response = client->Send({"GET", server.Url("/slow"), {}, {}});
+      if (response.ok() && response->status == 200) ++ok;
+    });
+  for (std::thread& thread : threads) thread.join();
+  CHECK(ok == 6);
+  CHECK(most <= 2);
+  CHECK(most >= 1);
+  CHECK(client->IdleHandles() <= 2);
+}
+
+TEST_CASE("HTTP client reports a refused connection as Unavailable without the query") {
+  int port = 0;
+  {
+    TestServer closed;
+    closed.Start();
+    port = closed.port();
+  }  // Nothing listens there now.
+  std::unique_ptr<HttpClient> client = NewClient();
+  const std::string url =
+      "http://user:hunter2@127.0.0.1:" + std::to_string(port) + "/bucket/key?X-Amz-Signature=s3cr3t";
+  absl::StatusOr<HttpResponse> response =
+      client->Send({"GET", url, {{"Authorization", "AWS4-HMAC-SHA256 Signature=topsecret"}}, {}});
+  REQUIRE(response.status().code() == absl::StatusCode::kUnavailable);
+  const std::string message(response.status().message());
+  INFO(message);
+  CHECK(message.find("GET http://127.0.0.1:" + std::to_string(port) + "/bucket/key") !=
+        std::string::npos);
+  CHECK(message.find("s3cr3t") == std::string::npos);
+  CHECK(message.find("hunter2") == std::string::npos);
+  CHECK(message.find("topsecret") == std::string::npos);
+}
+
+TEST_CASE("HTTP client gives up on a server that stops answering") {
+  TestServer server;
+  std::atomic<bool> release{false};
+  server.server().Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+    for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
+    res.set_content("late", "text/plain");
+  });
+  server.Start();
+  HttpClientOptions options;
+  SECTION("the low-speed limit") {
+    options.low_speed_bytes_per_second = 1;
+    options.low_speed_time = 1s;
+  }
+  SECTION("the whole-request timeout") { options.request_timeout = 300ms; }
+  std::unique_ptr<HttpClient> client = NewClient(options);
+
+  auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<HttpResponse> response = client->Send({"GET", server.Url("/stall?t=1"), {}, {}});
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  release = true;
+  REQUIRE(response.status().code() == absl::StatusCode::kUnavailable);
+  INFO(response.status().message());
+  CHECK(response.status().message().find("/stall") != std::string_view::npos);
+  CHECK(response.status().message().find("t=1") == std::string_view::npos);
+  CHECK(elapsed < 4s);
+}
+
+TEST_CASE("HTTP client refuses bad requests and options before sending anything") {
+  std::unique_ptr<HttpClient> client = NewClient();
+  SECTION("a header value with a line break (header injection)") {
+    absl::StatusOr<HttpResponse> response = client->Send(
+        {"GET", "http://127.0.0.1:1/", {{"X-Token", "secret\r\nInjected: yes"}}, {}});
+    CHECK(response.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(response.status().message().find("X-Token") != std::string_view::npos);
+    CHECK(response.status().message().find("secret") == std::string_view::npos);
+  }
+  SECTION("a URL scheme other than http and https") {
+    CHECK(client->Send({"GET", "file:///etc/passwd", {}, {}}).status().code() ==
+          absl::StatusCode::kInvalidArgument);
+  }
+  SECTION("options that cannot work") {
+    HttpClientOptions options;
+    options.max_parallel_requests = 0;
+    CHECK(HttpClient::Create(options).status().code() == absl::StatusCode::kInvalidArgument);
+    options.max_parallel_requests = 1;
+    options.ca_file = "/nonexistent/ca.pem";
+    absl::StatusOr<std::unique_ptr<HttpClient>> created = HttpClient::Create(options);
+    CHECK(created.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(created.status().message().find("/nonexistent/ca.pem") != std::string_view::npos);
+  }
+}
+
+TEST_CASE("RedactUrl keeps scheme, host, port and path only") {
+  CHECK(RedactUrl("https://bucket.s3.amazonaws.com/a/b?X-Amz-Signature=x#frag") ==
+        "https://bucket.s3.amazonaws.com/a/b");
+  CHECK(RedactUrl("http://user:pw@127.0.0.1:9000/c?sv=1&sig=2") == "http://127.0.0.1:9000/c");
+  CHECK(RedactUrl("http://user:pw@host") == "http://host");
+  CHECK(RedactUrl("http://host:80") == "http://host:80");
+  CHECK(RedactUrl("https://acct.blob.core.windows.net/c/a%40b") ==
+        "https://acct.blob.core.windows.net/c/a%40b");
+}
