@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -15,39 +16,48 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.h"
+
 using namespace coffer;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Register handlers on server(), then Start().
+// Register handlers on server(), then Start(). With a certificate and key it
+// serves HTTPS.
 class TestServer {
  public:
+  TestServer() : server_(std::make_unique<httplib::Server>()) {}
+  TestServer(const std::string& cert_path, const std::string& key_path)
+      : server_(std::make_unique<httplib::SSLServer>(cert_path.c_str(), key_path.c_str())),
+        scheme_("https") {}
   ~TestServer() { Stop(); }
 
-  httplib::Server& server() { return server_; }
+  httplib::Server& server() { return *server_; }
 
   void Start() {
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(server_->is_valid());
+    port_ = server_->bind_to_any_port("127.0.0.1");
     REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
-    REQUIRE(server_.is_running());
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_->is_running(); ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(server_->is_running());
   }
 
   void Stop() {
     if (!thread_.joinable()) return;
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
 
   int port() const { return port_; }
   std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return scheme_ + "://127.0.0.1:" + std::to_string(port_) + path;
   }
 
  private:
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
+  std::string scheme_ = "http";
   std::thread thread_;
   int port_ = 0;
 };
@@ -95,12 +105,14 @@ TEST_CASE("HTTP client PUTs and POSTs a body with its length and no 100-continue
   std::string received_length;
   std::string received_expect;
   std::string received_method;
+  bool received_content_type = false;
   auto store = [&](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu);
     received = req.body;
     received_length = req.get_header_value("Content-Length");
     received_expect = req.get_header_value("Expect");
     received_method = req.method;
+    received_content_type = req.has_header("Content-Type");
     res.status = 201;
   };
   server.server().Put("/obj", store);
@@ -118,6 +130,8 @@ TEST_CASE("HTTP client PUTs and POSTs a body with its length and no 100-continue
     CHECK(received_length == std::to_string(body.size()));
     CHECK(received_expect.empty());
     CHECK(received == body);
+    // libcurl adds no Content-Type of its own: Azure's SharedKey signs it.
+    CHECK(!received_content_type);
   }
   SECTION("a POST keeps its method, and an empty body is Content-Length 0") {
     HttpResponse response = MustSend(*client, {"POST", server.Url("/obj"), {}, {}});
@@ -273,6 +287,59 @@ TEST_CASE("HTTP client gives up on a server that stops answering") {
   CHECK(response.status().message().find("/stall") != std::string_view::npos);
   CHECK(response.status().message().find("t=1") == std::string_view::npos);
   CHECK(elapsed < 4s);
+}
+
+TEST_CASE("HTTP client reports a response cut short as Unavailable") {
+  TestServer server;
+  server.server().Get("/cut", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(100, "application/octet-stream",
+                             [](size_t, size_t, httplib::DataSink& sink) {
+                               sink.write("0123456789", 10);
+                               return false;  // Drops the connection after 10 of 100 bytes.
+                             });
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+  absl::StatusOr<HttpResponse> response = client->Send({"GET", server.Url("/cut"), {}, {}});
+  CHECK(response.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(response.status().message().find("/cut") != std::string_view::npos);
+}
+
+TEST_CASE("HTTP client verifies TLS peers unless given their CA or told not to") {
+  testing::TempDir dir;
+  const std::string cert = (dir / "cert.pem").string();
+  const std::string key = (dir / "key.pem").string();
+  // A self-signed certificate for 127.0.0.1 (the openssl program is part of
+  // Debian's openssl package, which libcurl's TLS already depends on).
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+      " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+      key + "' -out '" + cert + "' >/dev/null 2>&1";
+  REQUIRE(std::system(command.c_str()) == 0);
+  TestServer server(cert, key);
+  server.server().Get("/tls", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("secure", "text/plain");
+  });
+  server.Start();
+
+  SECTION("an unknown CA is refused, and that is not worth retrying") {
+    std::unique_ptr<HttpClient> client = NewClient();
+    absl::StatusOr<HttpResponse> response = client->Send({"GET", server.Url("/tls"), {}, {}});
+    CHECK(response.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(response.status().message().find(server.Url("/tls")) != std::string_view::npos);
+  }
+  SECTION("ca_file trusts the server's certificate") {
+    HttpClientOptions options;
+    options.ca_file = cert;
+    std::unique_ptr<HttpClient> client = NewClient(options);
+    CHECK(ToString(MustSend(*client, {"GET", server.Url("/tls"), {}, {}}).body) == "secure");
+  }
+  SECTION("verify_tls = false accepts any certificate") {
+    HttpClientOptions options;
+    options.verify_tls = false;
+    std::unique_ptr<HttpClient> client = NewClient(options);
+    CHECK(MustSend(*client, {"GET", server.Url("/tls"), {}, {}}).status == 200);
+  }
 }
 
 TEST_CASE("HTTP client refuses bad requests and options before sending anything") {
