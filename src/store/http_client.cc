@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,7 +34,12 @@ struct Transfer {
   ByteView upload;
   size_t upload_offset = 0;
   bool expect_body = true;  // False for HEAD: Content-Length is not ours to reserve.
+  int status = 0;           // Of the response being received.
+  const std::function<absl::Status(ByteView)>* sink = nullptr;  // Null: collect.
+  absl::Status sink_status;
   HttpResponse* response = nullptr;
+
+  bool Sinking() const { return sink != nullptr && *sink && status >= 200 && status < 300; }
 };
 
 size_t OnRead(char* buffer, size_t size, size_t count, void* userdata) {
@@ -57,6 +63,10 @@ int OnSeek(void* userdata, curl_off_t offset, int origin) {
 size_t OnWrite(char* data, size_t size, size_t count, void* userdata) {
   auto* t = static_cast<Transfer*>(userdata);
   const size_t n = size * count;
+  if (t->Sinking()) {
+    t->sink_status = (*t->sink)(ByteView(reinterpret_cast<const uint8_t*>(data), n));
+    return t->sink_status.ok() ? n : CURL_WRITEFUNC_ERROR;
+  }
   t->response->body.insert(t->response->body.end(), reinterpret_cast<uint8_t*>(data),
                            reinterpret_cast<uint8_t*>(data) + n);
   return n;
@@ -70,15 +80,21 @@ size_t OnHeader(char* data, size_t size, size_t count, void* userdata) {
   if (line.starts_with("HTTP/")) {
     // A new status line: an interim response (100 Continue) came before.
     t->response->headers.clear();
+    t->status = 0;
+    size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      std::string_view code = line.substr(space + 1, 3);
+      std::from_chars(code.data(), code.data() + code.size(), t->status);
+    }
     return n;
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name = absl::AsciiStrToLower(std::string(line.substr(0, colon)));
   std::string value(absl::StripAsciiWhitespace(std::string(line.substr(colon + 1))));
-  if (t->expect_body && name == "content-length") {
+  if (t->expect_body && !t->Sinking() && name == "content-length") {
     uint64_t length = 0;
-    if (std::sscanf(value.c_str(), "%lu", &length) == 1)
+    if (std::from_chars(value.data(), value.data() + value.size(), length).ec == std::errc())
       t->response->body.reserve(std::min(length, kMaxBodyReserve));
   }
   t->response->headers.emplace_back(std::move(name), std::move(value));
@@ -201,6 +217,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   transfer.upload = request.body;
   transfer.expect_body = request.method != "HEAD";
   transfer.response = &response;
+  transfer.sink = &request.body_sink;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   CURL* curl = pool_->Acquire();
@@ -267,6 +284,7 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   pool_->Release(curl);
   curl_slist_free_all(header_list);
 
+  if (code == CURLE_WRITE_ERROR && !transfer.sink_status.ok()) return transfer.sink_status;
   if (code != CURLE_OK) {
     std::string detail = error_buffer;
     // libcurl names hosts and ports, not queries; drop the detail should it

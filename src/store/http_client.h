@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,11 @@ struct HttpRequest {
   // Not copied: must stay valid until Send returns. Sent with PUT and POST
   // (and any other method when non-empty); libcurl reads it in place.
   ByteView body;
+  // When set, a 2xx response's body is handed to it piece by piece as it
+  // arrives (HttpResponse::body stays empty), e.g. straight into the caller's
+  // buffer; a non-OK return aborts the transfer and Send returns that status.
+  // Bodies of other statuses (error documents) are still collected in body.
+  std::function<absl::Status(ByteView)> body_sink;
 };
 
 struct HttpResponse {

@@ -289,6 +289,48 @@ TEST_CASE("HTTP client gives up on a server that stops answering") {
   CHECK(elapsed < 4s);
 }
 
+TEST_CASE("HTTP client streams a successful body into a sink") {
+  TestServer server;
+  const std::string big(2 * 1024 * 1024 + 3, 'b');
+  server.server().Get("/big", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(big, "application/octet-stream");
+  });
+  server.server().Get("/missing", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 404;
+    res.set_content("<Error>NoSuchKey</Error>", "application/xml");
+  });
+  server.Start();
+  std::unique_ptr<HttpClient> client = NewClient();
+  std::string sunk;
+  int pieces = 0;
+  HttpRequest request{"GET", server.Url("/big"), {}, {}};
+  request.body_sink = [&](ByteView piece) {
+    sunk += AsChars(piece);
+    ++pieces;
+    return absl::OkStatus();
+  };
+
+  SECTION("a 2xx body goes to the sink, in pieces") {
+    HttpResponse response = MustSend(*client, request);
+    CHECK(response.status == 200);
+    CHECK(response.body.empty());
+    CHECK(sunk == big);
+    CHECK(pieces > 1);
+  }
+  SECTION("an error document is collected, not sunk") {
+    request.url = server.Url("/missing");
+    HttpResponse response = MustSend(*client, request);
+    CHECK(response.status == 404);
+    CHECK(ToString(response.body) == "<Error>NoSuchKey</Error>");
+    CHECK(sunk.empty());
+  }
+  SECTION("a sink's error stops the transfer and is returned") {
+    request.body_sink = [](ByteView) { return absl::DataLossError("checksum mismatch"); };
+    absl::StatusOr<HttpResponse> response = client->Send(request);
+    CHECK(response.status() == absl::DataLossError("checksum mismatch"));
+  }
+}
+
 TEST_CASE("HTTP client reports a response cut short as Unavailable") {
   TestServer server;
   server.server().Get("/cut", [](const httplib::Request&, httplib::Response& res) {
