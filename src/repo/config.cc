@@ -1,12 +1,36 @@
 #include "repo/config.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "repo/object_kind.h"
 
 namespace coffer {
+namespace {
+
+using nlohmann::json;
+
+// Integers in the document: nlohmann's get<integer>() casts a floating-point
+// number without a range check (undefined behaviour for 1e300) and wraps
+// out-of-range integers silently; writers only write integers in range, so
+// anything else is malformed (a json::type_error, caught below).
+template <typename T>
+T Int(const json& j) {
+  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
+  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>()))
+    return static_cast<T>(j.get<int64_t>());
+  throw json::type_error::create(302, "expected an integer in range, got " + j.dump(), &j);
+}
+template <typename T>
+T IntOr(const json& j, const char* field, T fallback) {
+  if (!j.is_object()) throw json::type_error::create(306, "expected an object", &j);
+  auto it = j.find(field);
+  return it == j.end() ? fallback : Int<T>(*it);
+}
+
+}  // namespace
 
 absl::Status ValidateConfig(const RepoConfig& c) {
   if (c.version != kFormatVersion) {
@@ -47,23 +71,23 @@ absl::StatusOr<RepoConfig> ParseConfig(ByteView json) {
   RepoConfig c;
   try {
     auto j = nlohmann::json::parse(AsChars(json));
-    c.version = j.at("version").get<uint32_t>();
+    c.version = Int<uint32_t>(j.at("version"));
     auto id = Id::FromHex(j.at("repo_id").get<std::string>());
     if (!id) return absl::DataLossError("config: malformed repo_id");
     c.repo_id = *id;
     const auto& ch = j.at("chunker");
     c.chunker_algorithm = ch.at("algorithm").get<std::string>();
-    c.chunker.min_size = ch.at("min_size").get<uint32_t>();
-    c.chunker.avg_size = ch.at("avg_size").get<uint32_t>();
-    c.chunker.max_size = ch.at("max_size").get<uint32_t>();
+    c.chunker.min_size = Int<uint32_t>(ch.at("min_size"));
+    c.chunker.avg_size = Int<uint32_t>(ch.at("avg_size"));
+    c.chunker.max_size = Int<uint32_t>(ch.at("max_size"));
     auto cipher = ParseCipherName(j.at("data_cipher").get<std::string>());
     auto codec = ParseCodecName(j.at("compression").at("codec").get<std::string>());
     if (!cipher || !codec) return absl::DataLossError("config: unknown cipher or codec");
     c.data_cipher = *cipher;
     c.compression.codec = *codec;
-    c.compression.level = j.at("compression").at("level").get<int>();
-    c.pack_size = j.at("pack_size").get<uint32_t>();
-    c.created_unix = j.at("created_unix").get<int64_t>();
+    c.compression.level = Int<int>(j.at("compression").at("level"));
+    c.pack_size = Int<uint32_t>(j.at("pack_size"));
+    c.created_unix = Int<int64_t>(j.at("created_unix"));
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat("config: malformed: ", e.what()));
   }

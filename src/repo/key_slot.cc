@@ -1,6 +1,7 @@
 #include "repo/key_slot.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/base64.h"
@@ -12,6 +13,24 @@ namespace coffer {
 namespace {
 
 using nlohmann::json;
+
+// Integers in the document: nlohmann's get<integer>() casts a floating-point
+// number without a range check (undefined behaviour for 1e300) and wraps
+// out-of-range integers silently; writers only write integers in range, so
+// anything else is malformed (a json::type_error, caught below).
+template <typename T>
+T Int(const json& j) {
+  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
+  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>()))
+    return static_cast<T>(j.get<int64_t>());
+  throw json::type_error::create(302, "expected an integer in range, got " + j.dump(), &j);
+}
+template <typename T>
+T IntOr(const json& j, const char* field, T fallback) {
+  if (!j.is_object()) throw json::type_error::create(306, "expected an object", &j);
+  auto it = j.find(field);
+  return it == j.end() ? fallback : Int<T>(*it);
+}
 
 std::string KeyB64(const Key32& k) { return Base64Encode(k.view()); }
 
@@ -28,13 +47,13 @@ absl::StatusOr<ParsedKeySlot> ParseKeySlot(ByteView stored) {
   ParsedKeySlot slot;
   try {
     json j = json::parse(AsChars(stored));
-    if (j.at("coffer_key_slot").get<int>() != 1)
+    if (Int<int64_t>(j.at("coffer_key_slot")) != 1)
       return absl::FailedPreconditionError("key slot: unsupported version");
     const json& kdf = j.at("kdf");
     if (kdf.at("algorithm").get<std::string>() != "argon2id")
       return absl::DataLossError("key slot: unknown KDF algorithm");
-    slot.kdf.ops_limit = kdf.at("ops").get<uint64_t>();
-    slot.kdf.mem_limit = kdf.at("mem").get<uint64_t>();
+    slot.kdf.ops_limit = Int<uint64_t>(kdf.at("ops"));
+    slot.kdf.mem_limit = Int<uint64_t>(kdf.at("mem"));
     auto salt = Base64Decode(kdf.at("salt").get<std::string>());
     auto envelope = Base64Decode(j.at("keys").get<std::string>());
     if (!salt || !envelope) return absl::DataLossError("key slot: malformed base64");
@@ -43,7 +62,7 @@ absl::StatusOr<ParsedKeySlot> ParseKeySlot(ByteView stored) {
     slot.info.host = j.value("host", "");
     slot.info.user = j.value("user", "");
     slot.info.label = j.value("label", "");
-    slot.info.created_unix = j.value("created_unix", int64_t{0});
+    slot.info.created_unix = IntOr(j, "created_unix", int64_t{0});
     slot.info.write_only = j.value("access", "full") == "write-only";
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("key slot: malformed: ", e.what()));

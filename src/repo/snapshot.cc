@@ -1,6 +1,7 @@
 #include "repo/snapshot.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -13,6 +14,24 @@ using nlohmann::json;
 constexpr uint8_t kMagic[4] = {'C', 'F', 'S', 'N'};
 constexpr uint8_t kSnapshotVersion = 1;
 
+// Integers in the document: nlohmann's get<integer>() casts a floating-point
+// number without a range check (undefined behaviour for 1e300) and wraps
+// out-of-range integers silently; writers only write integers in range, so
+// anything else is malformed (a json::type_error, caught below).
+template <typename T>
+T Int(const json& j) {
+  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
+  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>()))
+    return static_cast<T>(j.get<int64_t>());
+  throw json::type_error::create(302, "expected an integer in range, got " + j.dump(), &j);
+}
+template <typename T>
+T IntOr(const json& j, const char* field, T fallback) {
+  if (!j.is_object()) throw json::type_error::create(306, "expected an object", &j);
+  auto it = j.find(field);
+  return it == j.end() ? fallback : Int<T>(*it);
+}
+
 json SummaryToJson(const SnapshotSummary& s) {
   return {{"files_new", s.files_new},         {"files_changed", s.files_changed},
           {"files_unchanged", s.files_unchanged}, {"dirs", s.dirs},
@@ -24,17 +43,17 @@ json SummaryToJson(const SnapshotSummary& s) {
 
 SnapshotSummary SummaryFromJson(const json& j) {
   SnapshotSummary s;
-  s.files_new = j.value("files_new", uint64_t{0});
-  s.files_changed = j.value("files_changed", uint64_t{0});
-  s.files_unchanged = j.value("files_unchanged", uint64_t{0});
-  s.dirs = j.value("dirs", uint64_t{0});
-  s.other_entries = j.value("other_entries", uint64_t{0});
-  s.bytes_read = j.value("bytes_read", uint64_t{0});
-  s.bytes_total = j.value("bytes_total", uint64_t{0});
-  s.blobs_added = j.value("blobs_added", uint64_t{0});
-  s.bytes_added = j.value("bytes_added", uint64_t{0});
-  s.bytes_added_stored = j.value("bytes_added_stored", uint64_t{0});
-  s.errors = j.value("errors", uint64_t{0});
+  s.files_new = IntOr(j, "files_new", uint64_t{0});
+  s.files_changed = IntOr(j, "files_changed", uint64_t{0});
+  s.files_unchanged = IntOr(j, "files_unchanged", uint64_t{0});
+  s.dirs = IntOr(j, "dirs", uint64_t{0});
+  s.other_entries = IntOr(j, "other_entries", uint64_t{0});
+  s.bytes_read = IntOr(j, "bytes_read", uint64_t{0});
+  s.bytes_total = IntOr(j, "bytes_total", uint64_t{0});
+  s.blobs_added = IntOr(j, "blobs_added", uint64_t{0});
+  s.bytes_added = IntOr(j, "bytes_added", uint64_t{0});
+  s.bytes_added_stored = IntOr(j, "bytes_added_stored", uint64_t{0});
+  s.errors = IntOr(j, "errors", uint64_t{0});
   s.duration_seconds = j.value("duration_seconds", 0.0);
   return s;
 }
@@ -76,7 +95,7 @@ absl::StatusOr<Snapshot> ParseSnapshot(ByteView text) {
   Snapshot s;
   try {
     json j = json::parse(AsChars(text));
-    s.time_ns = j.at("time_ns").get<int64_t>();
+    s.time_ns = Int<int64_t>(j.at("time_ns"));
     s.host = j.at("host").get<std::string>();
     s.user = j.value("user", "");
     s.paths = j.at("paths").get<std::vector<std::string>>();

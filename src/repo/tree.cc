@@ -1,6 +1,7 @@
 #include "repo/tree.h"
 
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/base64.h"
@@ -9,6 +10,24 @@ namespace coffer {
 namespace {
 
 using nlohmann::json;
+
+// Integers in the document: nlohmann's get<integer>() casts a floating-point
+// number without a range check (undefined behaviour for 1e300) and wraps
+// out-of-range integers silently; writers only write integers in range, so
+// anything else is malformed (a json::type_error, caught below).
+template <typename T>
+T Int(const json& j) {
+  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
+  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>()))
+    return static_cast<T>(j.get<int64_t>());
+  throw json::type_error::create(302, "expected an integer in range, got " + j.dump(), &j);
+}
+template <typename T>
+T IntOr(const json& j, const char* field, T fallback) {
+  if (!j.is_object()) throw json::type_error::create(306, "expected an object", &j);
+  auto it = j.find(field);
+  return it == j.end() ? fallback : Int<T>(*it);
+}
 
 // Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF):
 // exactly what the JSON writer accepts.
@@ -135,18 +154,18 @@ absl::StatusOr<Tree> DecodeTree(ByteView data) {
       if (!name || name->empty() || !type) return absl::DataLossError("tree: node without name or type");
       n.name = *name;
       n.type = *type;
-      n.mode = j.at("mode").get<uint32_t>();
-      n.uid = j.at("uid").get<uint32_t>();
-      n.gid = j.at("gid").get<uint32_t>();
+      n.mode = Int<uint32_t>(j.at("mode"));
+      n.uid = Int<uint32_t>(j.at("uid"));
+      n.gid = Int<uint32_t>(j.at("gid"));
       n.user = GetName(j, "user").value_or("");
       n.group = GetName(j, "group").value_or("");
-      n.mtime_ns = j.at("mtime_ns").get<int64_t>();
-      n.atime_ns = j.value("atime_ns", int64_t{0});
-      n.ctime_ns = j.value("ctime_ns", int64_t{0});
-      n.size = j.value("size", uint64_t{0});
-      n.links = j.value("links", uint64_t{1});
-      n.inode = j.value("inode", uint64_t{0});
-      n.device = j.value("device", uint64_t{0});
+      n.mtime_ns = Int<int64_t>(j.at("mtime_ns"));
+      n.atime_ns = IntOr(j, "atime_ns", int64_t{0});
+      n.ctime_ns = IntOr(j, "ctime_ns", int64_t{0});
+      n.size = IntOr(j, "size", uint64_t{0});
+      n.links = IntOr(j, "links", uint64_t{1});
+      n.inode = IntOr(j, "inode", uint64_t{0});
+      n.device = IntOr(j, "device", uint64_t{0});
       if (auto it = j.find("content"); it != j.end()) {
         for (const json& part : *it) {
           std::string s = part.get<std::string>();

@@ -1,0 +1,28 @@
+// DecryptIndexObject with the fixed index key: a stored object as is, or a
+// payload (codec byte, raw length, data) sealed first (fuzz_support.h
+// explains the modes).
+#include "base/byte_io.h"
+#include "crypto/aead.h"
+#include "fuzz_support.h"
+#include "repo/index.h"
+#include "repo/object_kind.h"
+
+using namespace coffer;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto [plaintext, rest] = fuzz::SplitMode(data, size);
+  const Key32& key = fuzz::FixedKeys().index_key;
+  if (plaintext) {
+    // DecompressBlob allocates the declared raw length (up to the index
+    // bound, 1 GiB) before decompressing; payloads declaring more than
+    // 64 MiB are skipped until it grows its output instead (see the report).
+    ByteReader r(rest);
+    (void)r.U8();
+    auto raw = r.Varint();
+    if (raw && *raw > (64u << 20)) return 0;
+  }
+  Bytes stored = plaintext ? Seal(Cipher::kXChaCha20Poly1305, key, rest, AsBytes(kIndexAad))
+                           : Bytes(rest.begin(), rest.end());
+  (void)DecryptIndexObject(stored, key);
+  return 0;
+}
