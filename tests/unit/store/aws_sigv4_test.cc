@@ -270,3 +270,25 @@ TEST_CASE("SigV4 refuses incomplete requests without echoing secrets") {
     CHECK(s.status().message().find("secret-token") == std::string_view::npos);
   }
 }
+
+TEST_CASE("SigV4 for S3 with UNSIGNED-PAYLOAD signs x-amz-content-sha256 with that literal") {
+  SigV4Request request;
+  request.method = "PUT";
+  request.canonical_uri = SigV4UriEncodePath("/bucket/data/3f/3fa2");
+  request.headers = {{"Host", "127.0.0.1:9000"}, {"Content-Length", "5"}};
+  request.payload_hash = std::string(kSigV4UnsignedPayload);
+  request.add_content_sha256_header = true;
+  SigV4Credentials credentials{"S3RVER", "S3RVER", "token"};
+  SigV4Scope scope{"us-east-1", "s3", absl::FromUnixSeconds(1700000000)};
+  SigV4Signature s = Sign(request, credentials, scope);
+  CHECK(s.canonical_request ==
+        "PUT\n/bucket/data/3f/3fa2\n\ncontent-length:5\nhost:127.0.0.1:9000\n"
+        "x-amz-content-sha256:UNSIGNED-PAYLOAD\nx-amz-date:20231114T221320Z\n"
+        "x-amz-security-token:token\n\n"
+        "content-length;host;x-amz-content-sha256;x-amz-date;x-amz-security-token\n"
+        "UNSIGNED-PAYLOAD");
+  CHECK(s.added_headers == SigV4Pairs{{"x-amz-date", "20231114T221320Z"},
+                                      {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"},
+                                      {"x-amz-security-token", "token"}});
+  CHECK(s.signature.size() == 64);
+}
