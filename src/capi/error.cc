@@ -1,5 +1,7 @@
 #include "capi/error.h"
 
+#include <cstring>
+
 namespace coffer::capi {
 namespace {
 
@@ -88,7 +90,12 @@ using coffer::capi::Guard;
 
 extern "C" {
 
-COFFER_API const char* coffer_status_name(coffer_status status) {
+COFFER_API const char* coffer_status_name(coffer_status status_in) {
+  // Callers may pass any integer; copying the bytes avoids loading an
+  // out-of-range enum value (undefined behaviour in C++).
+  int status;
+  static_assert(sizeof(status) == sizeof(status_in));
+  std::memcpy(&status, &status_in, sizeof(status));
   switch (status) {
     case COFFER_OK:
       return "COFFER_OK";

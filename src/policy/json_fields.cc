@@ -131,7 +131,7 @@ absl::Status ParsePolicyJsonText(std::string_view text, std::string_view what,
   try {
     *out = nlohmann::json::parse(text);
     return absl::OkStatus();
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
     std::string_view detail = e.what();
     if (size_t bracket = detail.find("] "); bracket != detail.npos)

@@ -21,6 +21,16 @@ namespace {
 
 using nlohmann::json;
 
+// nlohmann's get<int64_t>() on a float such as 1e300 is undefined behaviour:
+// only integers are valid here (a json::type_error otherwise, caught below).
+int64_t StrictInt(const json& j) {
+  if (j.is_number_integer() && !j.is_number_unsigned()) return j.get<int64_t>();
+  if (j.is_number_unsigned() && j.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX))
+    return static_cast<int64_t>(j.get<uint64_t>());
+  throw json::type_error::create(302, "expected an integer, got " + j.dump(), &j);
+}
+
+
 Bytes EncryptLock(const LockInfo& l, const Key32& key) {
   json j = {{"host", l.host}, {"user", l.user}, {"pid", l.pid}, {"exclusive", l.exclusive},
             {"created_unix", l.created_unix}, {"refreshed_unix", l.refreshed_unix}};
@@ -35,10 +45,10 @@ absl::StatusOr<LockInfo> DecryptLock(ByteView stored, const Key32& key) {
     json j = json::parse(AsChars(text));
     l.host = j.at("host").get<std::string>();
     l.user = j.value("user", "");
-    l.pid = j.at("pid").get<int64_t>();
+    l.pid = StrictInt(j.at("pid"));
     l.exclusive = j.at("exclusive").get<bool>();
-    l.created_unix = j.at("created_unix").get<int64_t>();
-    l.refreshed_unix = j.at("refreshed_unix").get<int64_t>();
+    l.created_unix = StrictInt(j.at("created_unix"));
+    l.refreshed_unix = StrictInt(j.at("refreshed_unix"));
   } catch (const json::exception& e) {
     return absl::DataLossError(absl::StrCat("lock: malformed: ", e.what()));
   }

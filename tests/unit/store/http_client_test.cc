@@ -263,8 +263,9 @@ TEST_CASE("HTTP client reports a refused connection as Unavailable without the q
 }
 
 TEST_CASE("HTTP client gives up on a server that stops answering") {
-  TestServer server;
+  // Declared before the server: its handler threads read it until they stop.
   std::atomic<bool> release{false};
+  TestServer server;
   server.server().Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
     for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
     res.set_content("late", "text/plain");
