@@ -72,7 +72,11 @@ absl::StatusOr<std::vector<PackedBlob>> ReadPackHeader(ByteView pack, const KeyP
 absl::StatusOr<std::vector<PackedBlob>> ParsePackHeader(ByteView header, uint64_t header_start) {
   ByteReader r(header);
   auto count = r.Varint();
-  if (!count || *count > kMaxBlobsPerPack) return absl::DataLossError("pack header: bad blob count");
+  // Each entry takes at least 36 bytes (type, id, three one-byte varints), so
+  // a count above remaining()/36 is a lie: refuse it before reserving.
+  constexpr size_t kMinEntrySize = 1 + Id::kSize + 3;
+  if (!count || *count > kMaxBlobsPerPack || *count > r.remaining() / kMinEntrySize)
+    return absl::DataLossError("pack header: bad blob count");
   std::vector<PackedBlob> blobs;
   blobs.reserve(*count);
   for (uint64_t i = 0; i < *count; ++i) {

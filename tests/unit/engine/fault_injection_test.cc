@@ -15,7 +15,10 @@
 
 #include "base/status_macros.h"
 #include "engine/backup.h"
+#include "engine/check.h"
+#include "engine/repair.h"
 #include "engine/restore.h"
+#include "repo/lock.h"
 #include "store/fault_store.h"
 #include "store/memory_store.h"
 #include "support/repo_fixture.h"
@@ -215,14 +218,43 @@ TEST_CASE("a backup that fails at any put leaves every snapshot restorable and t
         continue;
       }
       // A torn index, snapshot or lock object under its final name. Later
-      // operations may refuse, but only with an error naming the object
-      // (check reports it; repair removes it), never crash or restore wrong
-      // bytes; once the object is removed, everything works again.
+      // operations may refuse, but only with an error naming the object,
+      // never crash or restore wrong bytes; check names it, and once repair
+      // (or, where repair does not, a person) removes it, everything works.
       report << what << ": " << health.ToString() << "\n";
       for (const absl::Status& s : {health.restore_first, health.backup, health.restore_backup}) {
         if (!s.ok() && !absl::IsCancelled(s)) CHECK_THAT(std::string(s.message()), Catch::Contains(damaged));
       }
-      if (store->Stat(damaged).ok()) REQUIRE(store->Delete(damaged).ok());
+      // check names the torn object; repair makes the repository whole.
+      auto repo = Repository::Open(NewFaultStore(*store, std::make_shared<FaultController>()), kPassword);
+      REQUIRE(repo.ok());
+      auto checked = RunCheck(**repo, {});
+      REQUIRE(checked.ok());
+      std::vector<std::string> named, all;
+      for (const auto* problems : {&checked->errors, &checked->notices})
+        for (const CheckProblem& p : *problems) {
+          all.push_back(p.object + ": " + p.message);
+          if (p.object.find(damaged) != std::string::npos || p.message.find(damaged) != std::string::npos)
+            named.push_back(all.back());
+        }
+      INFO("check found: " << ::Catch::Detail::stringify(all));
+      CHECK_FALSE(named.empty());
+      report << "  check: " << (named.empty() ? "does not name it" : named.front()) << "\n";
+      auto repaired_by = RunRepair(**repo, {});
+      report << "  repair: " << (repaired_by.ok() ? "OK" : repaired_by.status().ToString());
+      if (Prefix(damaged) == "locks/") {  // what `coffer unlock` does
+        auto removed = RemoveLocks((*repo)->store(), (*repo)->keys().index_key, false);
+        CHECK(removed.ok());
+        CHECK_FALSE(store->Stat(damaged).ok());
+        report << "; unlock removes it";
+      }
+      repo->reset();
+      if (store->Stat(damaged).ok()) {
+        report << "; the object is left, removed by hand\n";
+        REQUIRE(store->Delete(damaged).ok());
+      } else {
+        report << "; the object is gone\n";
+      }
       Health repaired = CheckHealth(sc, *store);
       INFO(repaired.ToString());
       CHECK(repaired.ok());
