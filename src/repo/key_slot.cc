@@ -7,30 +7,16 @@
 #include "base/base64.h"
 #include "base/status_macros.h"
 #include "crypto/aead.h"
+#include "repo/json_int.h"
 #include "repo/object_kind.h"
 
 namespace coffer {
 namespace {
 
 using nlohmann::json;
+using json_int::Int;
+using json_int::IntOr;
 
-// Integers in the document: nlohmann's get<integer>() casts a floating-point
-// number without a range check (undefined behaviour for 1e300) and wraps
-// out-of-range integers silently; writers only write integers in range, so
-// anything else is malformed (a json::type_error, caught below).
-template <typename T>
-T Int(const json& j) {
-  if (j.is_number_unsigned() && std::in_range<T>(j.get<uint64_t>())) return static_cast<T>(j.get<uint64_t>());
-  if (j.is_number_integer() && !j.is_number_unsigned() && std::in_range<T>(j.get<int64_t>()))
-    return static_cast<T>(j.get<int64_t>());
-  throw json::type_error::create(302, "expected an integer in range, got " + j.dump(), &j);
-}
-template <typename T>
-T IntOr(const json& j, const char* field, T fallback) {
-  if (!j.is_object()) throw json::type_error::create(306, "expected an object", &j);
-  auto it = j.find(field);
-  return it == j.end() ? fallback : Int<T>(*it);
-}
 
 std::string KeyB64(const Key32& k) { return Base64Encode(k.view()); }
 
