@@ -1,11 +1,10 @@
-// coffer_restore: C options → RestoreOptions, under a shared repository lock.
+// coffer_restore: C options → RestoreOptions (the engine takes the shared lock).
 #include "engine/restore.h"
 
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
-#include "repo/lock.h"
 
 using coffer::capi::Fail;
 using coffer::capi::Guard;
