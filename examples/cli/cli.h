@@ -31,6 +31,7 @@ struct Globals {
   std::string password_file;  // --password-file
   bool json = false;
   bool quiet = false;
+  int64_t lock_wait_seconds = 60;  // --lock-wait
 };
 
 // What the chosen subcommand will run; returns the exit code. Errors are

@@ -16,7 +16,10 @@ std::string RepoLocation(const Globals& globals) {
 
 coffer::api::Repo OpenRepo(const Globals& globals) {
   std::string location = RepoLocation(globals);
-  return coffer::api::Repo::Open(location, RepositoryPassword(globals.password_file, false));
+  coffer::api::Repo repo =
+      coffer::api::Repo::Open(location, RepositoryPassword(globals.password_file, false));
+  repo.set_lock_wait(globals.lock_wait_seconds);
+  return repo;
 }
 
 void PrintJson(const nlohmann::json& doc) {

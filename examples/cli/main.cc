@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
                  "Read the repository password from the first line of FILE");
   app.add_flag("--json", globals.json, "Print one JSON document on stdout instead of text");
   app.add_flag("-q,--quiet", globals.quiet, "Print only errors and warnings");
+  app.add_option("--lock-wait", globals.lock_wait_seconds,
+                 "Seconds to wait for another process's conflicting repository lock "
+                 "before failing with exit code 12")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   cli::Command command;
   cli::AddInitCommand(app, globals, command);

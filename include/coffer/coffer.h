@@ -656,6 +656,13 @@ COFFER_API coffer_status coffer_key_remove(coffer_repo* repo, const char* key_id
 COFFER_API coffer_status coffer_key_change_password(coffer_repo* repo, const char* new_password,
                                                     coffer_error** err);
 
+/* How long operations on this handle (backup, restore, check, forget,
+ * prune, repair) wait for a conflicting repository lock to go away before
+ * failing with COFFER_ERROR_LOCKED; checked about once a second. 0 (the
+ * default) fails at once; negative values are COFFER_ERROR_INVALID_ARGUMENT. */
+COFFER_API coffer_status coffer_repo_set_lock_wait(coffer_repo* repo, int64_t seconds,
+                                                   coffer_error** err);
+
 /* Argon2id cost for the key slots this handle writes from now on
  * (coffer_key_add, coffer_key_change_password); the same bounds as
  * coffer_init_options_set_kdf(). Default: 3 passes over 64 MiB. */

@@ -419,6 +419,11 @@ class Repo {
     detail::Check(coffer_repo_set_kdf(handle(), ops_limit, mem_limit_bytes, &err), &err);
   }
 
+  void set_lock_wait(int64_t seconds) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_repo_set_lock_wait(handle(), seconds, &err), &err);
+  }
+
   coffer_repo* handle() const {
     if (!repo_)
       throw Error(COFFER_ERROR_INVALID_ARGUMENT, "coffer::api::Repo is empty (moved from)");

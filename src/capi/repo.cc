@@ -97,4 +97,17 @@ COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_lim
   });
 }
 
+COFFER_API coffer_status coffer_repo_set_lock_wait(coffer_repo* repo, int64_t seconds,
+                                                   coffer_error** err) {
+  COFFER_CAPI_ENTRY;
+  return Guard(err, [&]() -> coffer_status {
+    COFFER_CAPI_LEASE(repo);
+    if (seconds < 0)
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT,
+                  Cat("lock wait must be 0 or more seconds, not ", seconds));
+    repo->repo->set_lock_wait_seconds(seconds);
+    return COFFER_OK;
+  });
+}
+
 }  // extern "C"

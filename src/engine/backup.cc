@@ -509,7 +509,8 @@ void Backup::Report(bool force) {
 }
 
 absl::StatusOr<BackupResult> Backup::Run() {
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false,
+                                                       repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   PathTrie trie;
   std::vector<std::string> paths;

@@ -201,7 +201,8 @@ void Checker::Report(uint64_t done, uint64_t total) {
 
 absl::StatusOr<CheckResult> Checker::Run() {
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("check a repository"));
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false,
+                                                       repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex(&index_));
   for (const auto& [name, status] : index_.failures) Error(name, std::string(status.message()));
   COFFER_RETURN_IF_ERROR(CheckPacksExist());

@@ -11,7 +11,8 @@ absl::StatusOr<ForgetResult> RunForget(Repository& repo, const ForgetOptions& op
   if (!options.retention && options.snapshots.empty())
     return absl::InvalidArgumentError("forget needs snapshot ids or at least one keep rule");
   COFFER_RETURN_IF_ERROR(repo.RequireReadAccess("forget snapshots"));
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo.store(), repo.keys().index_key, false));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo.store(), repo.keys().index_key, false,
+                                                       repo.lock_wait_seconds()));
   ForgetResult result;
   result.dry_run = options.dry_run;
   absl::flat_hash_set<Id> remove;

@@ -187,7 +187,8 @@ absl::Status Pruner::WriteIndex(const std::vector<PackContents>& packs) {
 absl::StatusOr<PruneResult> Pruner::Run() {
   result_.dry_run = options_.dry_run;
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("prune"));
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, true));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, true,
+                                                       repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex(&index_));
   if (!index_.failures.empty())
     return absl::DataLossError(absl::StrCat(index_.failures.front().first, " cannot be read (",

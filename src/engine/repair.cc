@@ -259,7 +259,8 @@ absl::Status Repairer::RepairSnapshots() {
 absl::StatusOr<RepairResult> Repairer::Run() {
   result_.dry_run = options_.dry_run;
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("repair a repository"));
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, true));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, true,
+                                                       repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(RebuildIndex());
   COFFER_RETURN_IF_ERROR(lock->Check());
   COFFER_RETURN_IF_ERROR(RepairSnapshots());

@@ -208,7 +208,8 @@ void Restore::Report(bool force) {
 absl::StatusOr<RestoreResult> Restore::Run() {
   if (options_.target.empty()) return absl::InvalidArgumentError("no restore target directory was given");
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("restore"));
-  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false));
+  COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false,
+                                                       repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   COFFER_ASSIGN_OR_RETURN(SnapshotEntry snap, repo_.FindSnapshot(options_.snapshot));
   COFFER_RETURN_IF_ERROR(Plan(snap.snapshot.tree, "/"));

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -109,7 +110,22 @@ RepoLock::RepoLock(Store& store, const Key32& index_key, LockInfo info)
 }
 
 absl::StatusOr<std::unique_ptr<RepoLock>> RepoLock::Acquire(Store& store, const Key32& index_key,
-                                                            bool exclusive) {
+                                                            bool exclusive, int64_t wait_seconds) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(wait_seconds, 0));
+  for (;;) {
+    auto lock = TryAcquire(store, index_key, exclusive);
+    // Only a conflicting holder is worth waiting for; store errors are not.
+    if (lock.ok() || !absl::IsFailedPrecondition(lock.status())) return lock;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return lock;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now,
+                                                                               std::chrono::seconds(1)));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<RepoLock>> RepoLock::TryAcquire(Store& store, const Key32& index_key,
+                                                               bool exclusive) {
   LockInfo info;
   info.id = Id::FromBytes(Key32::Random().view());
   info.host = CurrentHostName();

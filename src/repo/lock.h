@@ -47,9 +47,11 @@ absl::StatusOr<std::vector<LockInfo>> ListLocks(Store& store, const Key32& index
 class RepoLock {
  public:
   // FailedPrecondition naming the holder ("locked exclusively by pid 42 on
-  // host h since 2026-…") when a conflicting lock exists.
+  // host h since 2026-…") when a conflicting lock exists. With wait_seconds
+  // > 0 it retries (about once a second) for that long first, so a backup
+  // that starts during a short prune waits instead of failing.
   static absl::StatusOr<std::unique_ptr<RepoLock>> Acquire(Store& store, const Key32& index_key,
-                                                           bool exclusive);
+                                                           bool exclusive, int64_t wait_seconds = 0);
   ~RepoLock();
   LockInfo info();
 
@@ -61,6 +63,8 @@ class RepoLock {
 
  private:
   RepoLock(Store& store, const Key32& index_key, LockInfo info);
+  static absl::StatusOr<std::unique_ptr<RepoLock>> TryAcquire(Store& store, const Key32& index_key,
+                                                              bool exclusive);
   void RefreshLoop();
 
   Store& store_;

@@ -114,6 +114,11 @@ class Repository {
   // style (helpers for BlobWriter and engine); returns the id.
   absl::StatusOr<Id> PutContentAddressed(std::string (*name_of)(const Id&), ByteView data);
 
+  // How long operations on this handle wait for a conflicting lock before
+  // failing (0, the default: fail at once).
+  int64_t lock_wait_seconds() const { return lock_wait_seconds_; }
+  void set_lock_wait_seconds(int64_t seconds) { lock_wait_seconds_ = seconds; }
+
  private:
   Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig config, Id key_slot_id);
   absl::StatusOr<Key32> PackDataKey(const Id& pack);
@@ -122,6 +127,7 @@ class Repository {
   MasterKeys keys_;
   RepoConfig config_;
   Id key_slot_id_;
+  int64_t lock_wait_seconds_ = 0;
   std::unique_ptr<KeyedHasher> hasher_;
   std::unique_ptr<Chunker> chunker_;
   Index index_;

@@ -84,7 +84,9 @@ class LifecycleTest(CofferTestCase):
             while not (os.path.isdir(locks) and os.listdir(locks)):
                 self.assertLess(time.monotonic(), deadline, "the backup never took its lock")
                 time.sleep(0.05)
-            result = self.coffer("prune", check=False)
+            started = time.monotonic()
+            result = self.coffer("--lock-wait", "2", "prune", check=False)
+            self.assertGreaterEqual(time.monotonic() - started, 1.5, "prune did not wait for the lock")
             self.assertEqual(result.returncode, 12, result.stderr)
             self.assertIn("repository is locked", result.stderr)
             self.assertIn(f"pid {holder.pid}", result.stderr)

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "repo/blob_writer.h"
 #include "repo/lock.h"
@@ -196,4 +198,24 @@ TEST_CASE("an exclusive lock conflicts with any other, shared locks coexist") {
   auto x = RepoLock::Acquire(repo->store(), key, true);
   REQUIRE(x.ok());
   CHECK(absl::IsFailedPrecondition(RepoLock::Acquire(repo->store(), key, false).status()));
+}
+
+TEST_CASE("a lock waiter gets the lock once the holder lets go, and gives up after its wait") {
+  auto repo = MustInit(NewMemoryStore());
+  const Key32& key = repo->keys().index_key;
+  auto holder = RepoLock::Acquire(repo->store(), key, true);
+  REQUIRE(holder.ok());
+
+  auto started = std::chrono::steady_clock::now();
+  auto refused = RepoLock::Acquire(repo->store(), key, false, /*wait_seconds=*/2);
+  CHECK(absl::IsFailedPrecondition(refused.status()));
+  CHECK(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(1500));
+
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+    holder->reset();
+  });
+  auto waited = RepoLock::Acquire(repo->store(), key, false, /*wait_seconds=*/30);
+  release.join();
+  CHECK(waited.ok());
 }
