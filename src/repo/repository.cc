@@ -36,6 +36,7 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Sto
   if (existing.ok())
     return absl::AlreadyExistsError(absl::StrCat("a repository already exists at ", store->Describe()));
   if (!absl::IsNotFound(existing.status())) return existing.status();
+  COFFER_RETURN_IF_ERROR(store->Prepare());
 
   RepoConfig config;
   config.repo_id = Id::FromBytes(Key32::Random().view());

@@ -136,6 +136,7 @@ class FaultStore final : public Store {
   // Transparent, so messages read as the inner store's; an injected fault
   // says so in its message.
   std::string Describe() const override { return inner_.Describe(); }
+  absl::Status Prepare() override { return inner_.Prepare(); }
 
  private:
   absl::Status DoPut(std::string_view name, ByteView data, bool if_absent) {

@@ -57,6 +57,11 @@ class Store {
 
   // A description for messages, e.g. "local store /srv/repo"; never secrets.
   virtual std::string Describe() const = 0;
+
+  // Makes the place ready for a new repository where the store can (creates
+  // an Azure container that does not exist yet); called once by repository
+  // init. A store that needs nothing does nothing. Never deletes anything.
+  virtual absl::Status Prepare() { return absl::OkStatus(); }
 };
 
 // Checks an object name: non-empty, relative, '/'-separated, no empty, "."
