@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -167,6 +168,13 @@ HttpClient::HttpClient(HttpClientOptions options)
 HttpClient::~HttpClient() {
   absl::MutexLock lock(&pool_->mu);
   for (CURL* curl : pool_->idle) curl_easy_cleanup(curl);
+}
+
+HttpClientOptions HttpClientOptionsFromEnvironment() {
+  HttpClientOptions options;
+  if (const char* file = std::getenv("COFFER_CACERT"); file && *file) options.ca_file = file;
+  if (const char* dir = std::getenv("COFFER_CAPATH"); dir && *dir) options.ca_dir = dir;
+  return options;
 }
 
 absl::StatusOr<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions options) {

@@ -78,6 +78,12 @@ struct HttpClientOptions {
   std::string user_agent = "coffer";
 };
 
+// Options every cloud store starts from, read from the environment:
+// COFFER_CACERT (a PEM bundle to trust instead of the system CAs, for a
+// private CA) and COFFER_CAPATH (a hashed CA directory). TLS verification
+// cannot be switched off from the environment.
+HttpClientOptions HttpClientOptionsFromEnvironment();
+
 class HttpClient {
  public:
   // InvalidArgument for options that cannot work (zero parallelism, a CA file

@@ -419,3 +419,14 @@ TEST_CASE("RedactUrl keeps scheme, host, port and path only") {
   CHECK(RedactUrl("https://acct.blob.core.windows.net/c/a%40b") ==
         "https://acct.blob.core.windows.net/c/a%40b");
 }
+
+TEST_CASE("HTTP client options from the environment name a private CA") {
+  setenv("COFFER_CACERT", "/nonexistent/ca.pem", 1);
+  coffer::HttpClientOptions options = coffer::HttpClientOptionsFromEnvironment();
+  unsetenv("COFFER_CACERT");
+  CHECK(options.ca_file == "/nonexistent/ca.pem");
+  CHECK(options.verify_tls);
+  auto client = coffer::HttpClient::Create(options);
+  REQUIRE_FALSE(client.ok());
+  CHECK_THAT(std::string(client.status().message()), Catch::Contains("/nonexistent/ca.pem"));
+}
