@@ -87,8 +87,15 @@ def read_tail(path, limit=2000):
 
 
 class Server:
-    def __init__(self, kind, proc, env, workdir, log_path):
+    def __init__(self, kind, proc, env, workdir, log_path, spawn_args, ready_url):
         self.kind, self.proc, self.env, self.workdir, self.log_path = kind, proc, env, workdir, log_path
+        self._spawn_args, self._ready_url = spawn_args, ready_url
+
+    def restart(self):
+        """Starts the server again on the same port and data (after kill/stop)."""
+        self.stop()
+        self.proc, self.log_path = _spawn(*self._spawn_args)
+        wait_until_answering(self._ready_url, self.proc, self.log_path)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -110,7 +117,7 @@ class Server:
 
 def _spawn(kind, argv, cwd, workdir, env=None):
     log_path = os.path.join(workdir, f"{kind}.log")
-    log = open(log_path, "wb")
+    log = open(log_path, "ab")
     proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True,
                             env=dict(os.environ, **(env or {})))
@@ -123,9 +130,10 @@ def start_azurite(workdir):
     port = free_port()
     data = os.path.join(workdir, "azurite-data")
     os.makedirs(data)
-    proc, log = _spawn("azure", ["node", "node_modules/.bin/azurite-blob", "--blobHost", "127.0.0.1",
-                                 "--blobPort", str(port), "-l", data, "--disableTelemetry",
-                                 "-d", os.path.join(workdir, "azurite-debug.log")], root, workdir)
+    args = ("azure", ["node", "node_modules/.bin/azurite-blob", "--blobHost", "127.0.0.1",
+                      "--blobPort", str(port), "-l", data, "--disableTelemetry",
+                      "-d", os.path.join(workdir, "azurite-debug.log")], root, workdir)
+    proc, log = _spawn(*args)
     endpoint = f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"
     wait_until_answering(endpoint, proc, log)
     env = {
@@ -137,7 +145,7 @@ def start_azurite(workdir):
         "COFFER_TEST_AZURE_ACCOUNT": AZURITE_ACCOUNT,
         "COFFER_TEST_AZURE_KEY": AZURITE_KEY,
     }
-    return Server("azure", proc, env, workdir, log)
+    return Server("azure", proc, env, workdir, log, args, endpoint)
 
 
 S3RVER_CLI = "require('@20minutes/s3rver/lib/cli').parseAsync(process.argv)\n"
@@ -152,9 +160,10 @@ def start_s3rver(workdir):
     port = free_port()
     data = os.path.join(workdir, "s3rver-data")
     os.makedirs(data)
-    proc, log = _spawn("s3", ["node", "--openssl-legacy-provider", script, "-d", data,
-                              "-a", "127.0.0.1", "-p", str(port), "--configure-bucket", TEST_BUCKET],
-                       root, workdir)
+    args = ("s3", ["node", "--openssl-legacy-provider", script, "-d", data,
+                   "-a", "127.0.0.1", "-p", str(port), "--configure-bucket", TEST_BUCKET],
+            root, workdir)
+    proc, log = _spawn(*args)
     endpoint = f"http://127.0.0.1:{port}"
     wait_until_answering(endpoint, proc, log)
     env = {
@@ -164,7 +173,7 @@ def start_s3rver(workdir):
         "AWS_REGION": "us-east-1",
         "COFFER_TEST_S3_URL": f"s3://{TEST_BUCKET}",
     }
-    return Server("s3", proc, env, workdir, log)
+    return Server("s3", proc, env, workdir, log, args, endpoint)
 
 
 GCS_LAUNCHER = r"""
@@ -189,15 +198,17 @@ def start_gcs(workdir):
     with open(script, "w") as f:
         f.write(GCS_LAUNCHER)
     port = free_port()
-    proc, log = _spawn("gcs", ["node", script, "127.0.0.1", str(port), "coffer-test"], root, workdir,
-                       env={"HOME": workdir})
+    args = ("gcs", ["node", script, "127.0.0.1", str(port), "coffer-test"], root, workdir,
+            {"HOME": workdir})
+    proc, log = _spawn(*args)
     endpoint = f"http://127.0.0.1:{port}"
-    wait_until_answering(f"{endpoint}/storage/v1/b/{TEST_BUCKET}/o", proc, log)
+    ready = f"{endpoint}/storage/v1/b/{TEST_BUCKET}/o"
+    wait_until_answering(ready, proc, log)
     env = {
         "STORAGE_EMULATOR_HOST": endpoint,
         "COFFER_TEST_GCS_URL": f"gs://{TEST_BUCKET}",
     }
-    return Server("gcs", proc, env, workdir, log)
+    return Server("gcs", proc, env, workdir, log, args, ready)
 
 
 STARTERS = {"azure": start_azurite, "s3": start_s3rver, "gcs": start_gcs}
