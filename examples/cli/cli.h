@@ -23,6 +23,7 @@ enum ExitCode : int {
   kExitNotFound = 10,  // no repository at the location (or no such snapshot/path/key)
   kExitWrongPassword = 11,
   kExitLocked = 12,
+  kExitStoreAuth = 13,  // the storage service refused the credentials
   kExitInterrupted = 130,  // SIGINT/SIGTERM
 };
 

@@ -22,6 +22,7 @@ Exit codes:
   10   repository does not exist / not found (also: no such snapshot, path or key)
   11   wrong password
   12   repository is locked
+  13   the storage service refused the credentials (cloud key, SAS, token)
   130  interrupted (SIGINT/SIGTERM))";
 
 int ExitCodeFor(coffer_status status) {
@@ -32,6 +33,8 @@ int ExitCodeFor(coffer_status status) {
       return cli::kExitWrongPassword;
     case COFFER_ERROR_LOCKED:
       return cli::kExitLocked;
+    case COFFER_ERROR_STORE_AUTH:
+      return cli::kExitStoreAuth;
     case COFFER_ERROR_CANCELLED:
       return cli::Interrupted() ? cli::kExitInterrupted : cli::kExitFailed;
     default:

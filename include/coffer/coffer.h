@@ -114,7 +114,9 @@ typedef enum coffer_status {
   COFFER_ERROR_CANCELLED = 9,         /* a progress callback asked to stop */
   COFFER_ERROR_UNSUPPORTED = 10,      /* unknown format version, feature or scheme */
   COFFER_ERROR_NO_SPACE = 11,         /* disk, quota or memory exhausted */
-  COFFER_ERROR_INTERNAL = 12          /* a bug in coffer: please report it */
+  COFFER_ERROR_INTERNAL = 12,         /* a bug in coffer: please report it */
+  COFFER_ERROR_STORE_AUTH = 13        /* the storage service refused the credentials
+                                         (cloud key, SAS or access token) */
 } coffer_status;
 
 /* A constant name for a status ("COFFER_ERROR_NOT_FOUND"), never NULL;

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "absl/strings/match.h"
+
 namespace coffer::capi {
 namespace {
 
@@ -32,7 +34,12 @@ coffer_status StatusCodeFor(const absl::Status& status) {
     case absl::StatusCode::kAlreadyExists:
       return COFFER_ERROR_ALREADY_EXISTS;
     case absl::StatusCode::kUnauthenticated:
-      return COFFER_ERROR_WRONG_PASSWORD;
+      // The repository's own refusal says "wrong password"; any other
+      // Unauthenticated comes from a store whose service refused our
+      // credentials, which a user fixes elsewhere (keys, tokens, SAS).
+      return absl::StartsWith(std::string(status.message()), "wrong password")
+                 ? COFFER_ERROR_WRONG_PASSWORD
+                 : COFFER_ERROR_STORE_AUTH;
     case absl::StatusCode::kPermissionDenied:
       return COFFER_ERROR_PERMISSION_DENIED;
     case absl::StatusCode::kDataLoss:
@@ -123,6 +130,8 @@ COFFER_API const char* coffer_status_name(coffer_status status_in) {
       return "COFFER_ERROR_NO_SPACE";
     case COFFER_ERROR_INTERNAL:
       return "COFFER_ERROR_INTERNAL";
+    case COFFER_ERROR_STORE_AUTH:
+      return "COFFER_ERROR_STORE_AUTH";
   }
   return "COFFER_ERROR_UNKNOWN";
 }

@@ -14,7 +14,11 @@ TEST_CASE("absl status codes map one-to-one to coffer_status") {
   CHECK(StatusCodeFor(absl::OutOfRangeError("x")) == COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(StatusCodeFor(absl::NotFoundError("x")) == COFFER_ERROR_NOT_FOUND);
   CHECK(StatusCodeFor(absl::AlreadyExistsError("x")) == COFFER_ERROR_ALREADY_EXISTS);
-  CHECK(StatusCodeFor(absl::UnauthenticatedError("x")) == COFFER_ERROR_WRONG_PASSWORD);
+  CHECK(StatusCodeFor(absl::UnauthenticatedError("wrong password: none of the 2 key slot(s)")) ==
+        COFFER_ERROR_WRONG_PASSWORD);
+  CHECK(StatusCodeFor(absl::UnauthenticatedError(
+            "S3 store s3://b/p: S3 rejected the credentials: SignatureDoesNotMatch")) ==
+        COFFER_ERROR_STORE_AUTH);
   CHECK(StatusCodeFor(absl::PermissionDeniedError("x")) == COFFER_ERROR_PERMISSION_DENIED);
   CHECK(StatusCodeFor(absl::DataLossError("x")) == COFFER_ERROR_CORRUPT);
   CHECK(StatusCodeFor(absl::UnavailableError("x")) == COFFER_ERROR_IO);
@@ -52,6 +56,8 @@ TEST_CASE("status names are stable constants") {
   CHECK(COFFER_ERROR_INVALID_ARGUMENT == 1);
   CHECK(COFFER_ERROR_LOCKED == 7);
   CHECK(COFFER_ERROR_INTERNAL == 12);
+  CHECK(COFFER_ERROR_STORE_AUTH == 13);
+  CHECK(std::strcmp(coffer_status_name(COFFER_ERROR_STORE_AUTH), "COFFER_ERROR_STORE_AUTH") == 0);
 }
 
 TEST_CASE("error objects carry code and message; NULL is harmless") {
