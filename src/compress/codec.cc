@@ -155,6 +155,12 @@ absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size) {
           data.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
         return Malformed("lz4 block too large");
       }
+      // An LZ4 block expands at most about 255-fold (a length byte of 255
+      // adds 255 bytes of match), so a larger declaration is a lie; refusing
+      // it keeps a tiny hostile payload from allocating gigabytes.
+      if (n > data.size() * 255 + 64)
+        return Malformed(absl::StrCat("declared raw length ", n, " is more than lz4 can expand ",
+                                      data.size(), " bytes to"));
       Bytes out(n);
       char spare;  // LZ4 wants a valid pointer even for an empty output
       char* dst = n == 0 ? &spare : reinterpret_cast<char*>(out.data());
@@ -169,6 +175,17 @@ absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size) {
     case static_cast<uint8_t>(Codec::kZstd): {
       ZSTD_DCtx* ctx = ThreadDCtx();
       if (ctx == nullptr) return absl::ResourceExhaustedError("out of memory decompressing blob");
+      // A zstd block expands at most to 128 KiB from 4 bytes (an RLE block),
+      // so bound the declaration before allocating; frames we write also
+      // carry their content size, which must agree.
+      if (n > data.size() * 32768 + 131072)
+        return Malformed(absl::StrCat("declared raw length ", n, " is more than zstd can expand ",
+                                      data.size(), " bytes to"));
+      const unsigned long long frame_size = ZSTD_getFrameContentSize(data.data(), data.size());
+      if (frame_size != ZSTD_CONTENTSIZE_UNKNOWN && frame_size != n)
+        return Malformed(frame_size == ZSTD_CONTENTSIZE_ERROR
+                             ? std::string("corrupt zstd frame header")
+                             : absl::StrCat("zstd frame holds ", frame_size, " bytes but the blob declares ", n));
       Bytes out(n);
       uint8_t spare;
       uint8_t* dst = n == 0 ? &spare : out.data();

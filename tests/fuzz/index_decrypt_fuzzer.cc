@@ -13,10 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto [plaintext, rest] = fuzz::SplitMode(data, size);
   const Key32& key = fuzz::FixedKeys().index_key;
   if (plaintext) {
-    // DecompressBlob allocates the declared raw length (up to the index
-    // bound, 1 GiB) before decompressing; payloads declaring more than
-    // 4 MiB are skipped (the allocation, not the parsing, would dominate)
-    // until it grows its output as it decompresses instead.
+    // DecompressBlob allocates the declared raw length before decompressing
+    // once it is within what the codec can expand the input to (32768-fold
+    // for zstd); payloads declaring more than 4 MiB are skipped so the
+    // allocations, not the parsing, do not dominate the run.
     ByteReader r(rest);
     (void)r.U8();
     auto raw = r.Varint();

@@ -132,6 +132,20 @@ TEST_CASE("hostile payloads are rejected with DataLoss") {
     CheckDataLoss(DecompressBlob(Payload(1, ~uint64_t{0}, {}), ~size_t{0} - 1),
                   "exceeds the limit");
   }
+  SECTION("a tiny payload declaring more than its codec can expand to") {
+    // Refused before any allocation of the declared size.
+    CheckDataLoss(DecompressBlob(Payload(1, 32u << 20, Bytes{1, 2, 3, 4, 5, 6}), kLimit),
+                  "more than lz4 can expand");
+    CheckDataLoss(DecompressBlob(Payload(2, 32u << 20, Bytes{1, 2, 3, 4, 5, 6}), kLimit),
+                  "more than zstd can expand");
+    // Highly compressible data still round-trips near the bounds.
+    const Bytes zeros(8 << 20, 0);
+    for (Codec codec : {Codec::kLz4, Codec::kZstd}) {
+      auto back = DecompressBlob(CompressBlob(zeros, {codec, 0}), kLimit);
+      REQUIRE(back.ok());
+      CHECK(*back == zeros);
+    }
+  }
   SECTION("uncompressed length mismatch") {
     CheckDataLoss(DecompressBlob(Payload(0, 5, Bytes{1, 2, 3}), kLimit), "declares 5");
     CheckDataLoss(DecompressBlob(Payload(0, 2, Bytes{1, 2, 3}), kLimit), "declares 2");
