@@ -219,3 +219,19 @@ TEST_CASE("a lock waiter gets the lock once the holder lets go, and gives up aft
   release.join();
   CHECK(waited.ok());
 }
+
+TEST_CASE("a content-addressed put replaces a damaged leftover under its name, keeps a good one") {
+  auto repo = MustInit(NewMemoryStore());
+  const Bytes data = RandomBytes(5000);
+  const Id id = Sha256(data);
+  const std::string name = SnapshotName(id);
+  // A torn write left the first half under the final name.
+  REQUIRE(repo->store().Put(name, ByteView(data).subspan(0, 2500)).ok());
+  auto put = repo->PutContentAddressed(&SnapshotName, data);
+  REQUIRE(put.ok());
+  CHECK(*put == id);
+  CHECK(*repo->store().Get(name) == data);
+  // Already there and whole: nothing to do, still OK.
+  CHECK(repo->PutContentAddressed(&SnapshotName, data).ok());
+  CHECK(*repo->store().Get(name) == data);
+}
