@@ -214,24 +214,34 @@ absl::StatusOr<std::vector<SnapshotEntry>> Repository::ListSnapshots() {
 }
 
 absl::StatusOr<SnapshotEntry> Repository::FindSnapshot(std::string_view ref) {
-  COFFER_ASSIGN_OR_RETURN(auto all, ListSnapshots());
   if (ref == "latest") {
+    COFFER_ASSIGN_OR_RETURN(auto all, ListSnapshots());
     if (all.empty()) return absl::NotFoundError("the repository has no snapshots yet");
     return all.back();
   }
+  COFFER_RETURN_IF_ERROR(RequireReadAccess("read snapshots"));
   if (ref.size() < 4 || ref.size() > 64 || !std::all_of(ref.begin(), ref.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
       }))
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", std::string(ref), "\" is not a snapshot id (use \"latest\" or at least 4 hex digits of an id)"));
-  std::vector<SnapshotEntry> matches;
-  for (auto& e : all)
-    if (absl::StartsWith(e.id.Hex(), std::string(ref))) matches.push_back(e);
+  // Match on object names and decrypt only the match, so one damaged
+  // snapshot object does not make every other snapshot unreachable.
+  std::vector<Id> matches;
+  COFFER_RETURN_IF_ERROR(store_->List(kSnapshotsPrefix, [&](const ObjectInfo& info) -> absl::Status {
+    auto id = IdFromObjectName(info.name);
+    if (id && absl::StartsWith(id->Hex(), std::string(ref))) matches.push_back(*id);
+    return absl::OkStatus();
+  }));
   if (matches.empty()) return absl::NotFoundError(absl::StrCat("no snapshot matches \"", std::string(ref), "\""));
   if (matches.size() > 1)
     return absl::InvalidArgumentError(absl::StrCat("\"", std::string(ref), "\" matches ", matches.size(),
                                                    " snapshots; give more digits"));
-  return matches.front();
+  const std::string name = SnapshotName(matches.front());
+  COFFER_ASSIGN_OR_RETURN(Bytes data, store_->Get(name));
+  auto snapshot = DecryptSnapshot(data, keys_.data_key_pair());
+  if (!snapshot.ok()) return Annotate(snapshot.status(), name);
+  return SnapshotEntry{matches.front(), std::move(*snapshot)};
 }
 
 absl::StatusOr<Id> Repository::SaveSnapshot(const Snapshot& snapshot) {

@@ -235,3 +235,27 @@ TEST_CASE("a content-addressed put replaces a damaged leftover under its name, k
   CHECK(repo->PutContentAddressed(&SnapshotName, data).ok());
   CHECK(*repo->store().Get(name) == data);
 }
+
+TEST_CASE("a damaged snapshot object does not hide the others from lookups by id") {
+  auto repo = MustInit(NewMemoryStore());
+  Snapshot s;
+  s.host = "h";
+  s.paths = {"/a"};
+  s.time_ns = 1000;
+  auto good = repo->SaveSnapshot(s);
+  s.time_ns = 2000;
+  auto damaged = repo->SaveSnapshot(s);
+  REQUIRE(good.ok());
+  REQUIRE(damaged.ok());
+  auto bytes = repo->store().Get(SnapshotName(*damaged));
+  REQUIRE(bytes.ok());
+  (*bytes)[bytes->size() / 2] ^= 1;
+  REQUIRE(repo->store().Put(SnapshotName(*damaged), *bytes).ok());
+
+  auto found = repo->FindSnapshot(good->Hex().substr(0, 8));
+  REQUIRE(found.ok());
+  CHECK(found->id == *good);
+  auto broken = repo->FindSnapshot(damaged->Hex());
+  CHECK(absl::IsDataLoss(broken.status()));
+  CHECK_THAT(std::string(broken.status().message()), Catch::Contains(damaged->Hex()));
+}
