@@ -69,6 +69,9 @@ class Restore {
   std::atomic<bool> cancelled_{false};
   std::mutex mu_;  // guards errors_ and warning callbacks
   std::vector<std::string> errors_;
+  // The code of the first failure, so a dead store stays Unavailable (and a
+  // wrong credential Unauthenticated) instead of turning into data loss.
+  absl::StatusCode first_error_code_ = absl::StatusCode::kOk;
 };
 
 Restore::Selection Restore::Select(const std::string& path) const {
@@ -277,6 +280,7 @@ absl::StatusOr<RestoreResult> Restore::Run() {
         absl::Status s = RestoreFile(*e);
         if (!s.ok()) {
           std::lock_guard<std::mutex> guard(mu_);
+          if (errors_.empty()) first_error_code_ = s.code();
           errors_.push_back(absl::StrCat(e->path, ": ", s.message()));
         }
       });
@@ -290,6 +294,9 @@ absl::StatusOr<RestoreResult> Restore::Run() {
     std::string first = Target(hardlinks.at({e->node.device, e->node.inode}));
     if (options_.overwrite) unlink(dest.c_str());
     if (link(first.c_str(), dest.c_str()) != 0) {
+      if (errors_.empty())
+        first_error_code_ = (errno == EACCES || errno == EPERM) ? absl::StatusCode::kPermissionDenied
+                                                                : absl::StatusCode::kUnavailable;
       errors_.push_back(absl::StrCat(e->path, ": cannot create hard link: ", strerror(errno)));
       continue;
     }
@@ -303,7 +310,7 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   }
   Report(true);
   if (!errors_.empty()) {
-    return absl::DataLossError(absl::StrCat(errors_.size(), " file(s) could not be restored: ",
+    return absl::Status(first_error_code_, absl::StrCat(errors_.size(), " file(s) could not be restored: ",
                                             absl::StrJoin(errors_.begin(), errors_.begin() + std::min<size_t>(errors_.size(), 5), "; ")));
   }
   result.errors = warnings_;
