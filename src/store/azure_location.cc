@@ -39,6 +39,19 @@ bool IsAccountName(std::string_view name) {
   return true;
 }
 
+// Keys a connection string may hold (lower-cased): ours, and other services'
+// endpoints, which are ignored.
+bool IsConnectionStringKey(std::string_view lower) {
+  for (std::string_view known :
+       {"accountname", "accountkey", "sharedaccesssignature", "blobendpoint",
+        "defaultendpointsprotocol", "endpointsuffix", "usedevelopmentstorage",
+        "developmentstorageproxyuri", "queueendpoint", "tableendpoint", "fileendpoint",
+        "blobsecondaryendpoint", "queuesecondaryendpoint", "tablesecondaryendpoint",
+        "filesecondaryendpoint", "dfsendpoint"})
+    if (lower == known) return true;
+  return false;
+}
+
 absl::Status BadAccount(std::string_view account, std::string_view source) {
   return absl::InvalidArgumentError(
       StoreCat(source, ": storage account name \"", account,
@@ -147,6 +160,13 @@ absl::StatusOr<AzureConnectionString> ParseAzureConnectionString(std::string_vie
     std::string key = Trimmed(segment.substr(0, eq));
     std::string value = Trimmed(segment.substr(eq + 1));
     std::string lower = absl::AsciiStrToLower(key);
+    // Checked before anything is quoted: a key split by a stray ';' looks like
+    // "FRAGMENT==" and must not reach a message.
+    if (!IsConnectionStringKey(lower))
+      return absl::InvalidArgumentError(StoreCat(
+          source, ": segment ", segment_number,
+          " has an unknown key (known: AccountName, AccountKey, SharedAccessSignature, "
+          "BlobEndpoint, DefaultEndpointsProtocol, EndpointSuffix, UseDevelopmentStorage)"));
     for (const std::string& earlier : seen)
       if (earlier == lower)
         return absl::InvalidArgumentError(StoreCat(source, ": ", key, " appears twice"));
@@ -162,8 +182,8 @@ absl::StatusOr<AzureConnectionString> ParseAzureConnectionString(std::string_vie
     } else if (lower == "defaultendpointsprotocol") {
       std::string protocol = absl::AsciiStrToLower(value);
       if (protocol != "http" && protocol != "https")
-        return absl::InvalidArgumentError(StoreCat(
-            source, ": DefaultEndpointsProtocol must be http or https, not \"", value, "\""));
+        return absl::InvalidArgumentError(
+            StoreCat(source, ": DefaultEndpointsProtocol must be http or https"));
       out.default_endpoints_protocol = protocol;
     } else if (lower == "endpointsuffix") {
       if (value.empty() || value.find_first_of("/?#@ ") != std::string::npos)
@@ -175,19 +195,12 @@ absl::StatusOr<AzureConnectionString> ParseAzureConnectionString(std::string_vie
         return absl::InvalidArgumentError(
             StoreCat(source, ": UseDevelopmentStorage can only be true"));
       out.use_development_storage = true;
-    } else if (lower.ends_with("endpoint") || lower == "developmentstorageproxyuri") {
-      // Queue, Table, File … endpoints: other services, not ours.
-    } else {
-      return absl::InvalidArgumentError(StoreCat(
-          source, ": unknown key \"", key,
-          "\" (known: AccountName, AccountKey, SharedAccessSignature, BlobEndpoint, "
-          "DefaultEndpointsProtocol, EndpointSuffix, UseDevelopmentStorage)"));
-    }
+    }  // Other services' endpoints (Queue, Table, File …) are not ours.
   }
-  if (out.use_development_storage && seen.size() > 1)
+  if (out.use_development_storage)
     for (const std::string& key : seen)
-      if (key != "usedevelopmentstorage" && !key.ends_with("endpoint") &&
-          key != "developmentstorageproxyuri")
+      if (key == "accountname" || key == "accountkey" || key == "sharedaccesssignature" ||
+          key == "blobendpoint")
         return absl::InvalidArgumentError(StoreCat(
             source, ": UseDevelopmentStorage=true cannot be combined with account settings"));
   if (!out.blob_endpoint.empty())
