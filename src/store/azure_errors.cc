@@ -75,8 +75,8 @@ absl::StatusCode AzureErrorStatusCode(int http_status, const AzureErrorInfo& inf
   if (IsOneOf(code, {"BlobNotFound", "ContainerNotFound", "ResourceNotFound"})) return C::kNotFound;
   if (IsOneOf(code, {"BlobAlreadyExists", "ContainerAlreadyExists"})) return C::kAlreadyExists;
   if (code == "ConditionNotMet") return C::kFailedPrecondition;
-  if (IsOneOf(code, {"AuthenticationFailed", "InvalidAuthenticationInfo",
-                     "NoAuthenticationInformation"}))
+  if (IsOneOf(code,
+              {"AuthenticationFailed", "InvalidAuthenticationInfo", "NoAuthenticationInformation"}))
     return C::kUnauthenticated;
   if (code.starts_with("Authorization") ||
       IsOneOf(code, {"InsufficientAccountPermissions", "AccountIsDisabled",
@@ -102,16 +102,15 @@ absl::Status AzureResponseError(const AzureErrorContext& context, const HttpResp
       return Named(context, code, StoreCat("not found (", detail, ")"));
     case absl::StatusCode::kUnauthenticated: {
       // The wording the issue asks for: the store first, then Azure's code.
-      std::string code_and_message = info.code.empty() ? StoreCat("HTTP ", response.status)
-                                                       : info.code;
+      std::string code_and_message =
+          info.code.empty() ? StoreCat("HTTP ", response.status) : info.code;
       if (!info.message.empty())
         code_and_message += StoreCat(": ", ScrubSecrets(info.message, context.secrets));
-      std::string object = context.object.empty()
-                               ? StoreCat("container ", context.container)
-                               : StoreCat("object ", context.object);
+      std::string object = context.object.empty() ? StoreCat("container ", context.container)
+                                                  : StoreCat("object ", context.object);
       return absl::UnauthenticatedError(StoreCat(
-          "Azure rejected the credentials for store ", context.store, ": ", code_and_message,
-          " (", context.operation, " of ", object, "); ",
+          "Azure rejected the credentials for store ", context.store, ": ", code_and_message, " (",
+          context.operation, " of ", object, "); ",
           context.using_sas ? "check the SAS token: its signature, expiry and start time"
                             : "check the account name and key",
           info.code == "AuthorizationFailure" ? " (or the storage account's network rules)" : ""));

@@ -27,7 +27,9 @@ constexpr std::string_view kDevKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 constexpr std::string_view kDevEndpoint = "http://127.0.0.1:10000/devstoreaccount1";
 
-std::string Trimmed(std::string_view s) { return std::string(absl::StripAsciiWhitespace(std::string(s))); }
+std::string Trimmed(std::string_view s) {
+  return std::string(absl::StripAsciiWhitespace(std::string(s)));
+}
 
 // Storage account names: 3-24 lower-case letters and digits.
 bool IsAccountName(std::string_view name) {
@@ -76,14 +78,15 @@ absl::StatusOr<AzureStoreOptions> FromConnectionString(const AzureConnectionStri
   } else {
     if (cs.account_name.empty())
       return absl::InvalidArgumentError(
-          StoreCat(source, " has neither AccountName nor BlobEndpoint: one of them is needed "
-                           "to know where the blobs are"));
+          StoreCat(source,
+                   " has neither AccountName nor BlobEndpoint: one of them is needed "
+                   "to know where the blobs are"));
     if (!IsAccountName(cs.account_name)) return BadAccount(cs.account_name, source);
     std::string protocol =
         cs.default_endpoints_protocol.empty() ? "https" : cs.default_endpoints_protocol;
-    options.endpoint = AzureDefaultEndpoint(
-        cs.account_name, protocol,
-        cs.endpoint_suffix.empty() ? "core.windows.net" : cs.endpoint_suffix);
+    options.endpoint =
+        AzureDefaultEndpoint(cs.account_name, protocol,
+                             cs.endpoint_suffix.empty() ? "core.windows.net" : cs.endpoint_suffix);
   }
   if (cs.account_key.empty() && cs.shared_access_signature.empty())
     return absl::InvalidArgumentError(StoreCat(
@@ -111,9 +114,9 @@ absl::StatusOr<AzureStoreOptions> FromVariables(const AzureEnvLookup& env) {
     if (key || sas)
       return absl::InvalidArgumentError(StoreCat(key ? kKeyVar : kSasVar, " is set but ",
                                                  kAccountVar, " (the storage account) is not"));
-    return absl::InvalidArgumentError(
-        StoreCat("no Azure credentials: set ", kConnectionStringVar, ", or ", kAccountVar,
-                 " with ", kKeyVar, " (Shared Key) or ", kSasVar));
+    return absl::InvalidArgumentError(StoreCat("no Azure credentials: set ", kConnectionStringVar,
+                                               ", or ", kAccountVar, " with ", kKeyVar,
+                                               " (Shared Key) or ", kSasVar));
   }
   std::string account_name = Trimmed(*account);
   if (!IsAccountName(account_name)) return BadAccount(account_name, kAccountVar);
@@ -155,8 +158,8 @@ absl::StatusOr<AzureConnectionString> ParseAzureConnectionString(std::string_vie
     size_t eq = segment.find('=');
     // The segment itself is not quoted: it may be part of a key split by a stray ';'.
     if (eq == std::string_view::npos)
-      return absl::InvalidArgumentError(StoreCat(source, ": segment ", segment_number,
-                                                 " is not Key=Value"));
+      return absl::InvalidArgumentError(
+          StoreCat(source, ": segment ", segment_number, " is not Key=Value"));
     std::string key = Trimmed(segment.substr(0, eq));
     std::string value = Trimmed(segment.substr(eq + 1));
     std::string lower = absl::AsciiStrToLower(key);
@@ -212,9 +215,9 @@ absl::StatusOr<AzureConnectionString> ParseAzureConnectionString(std::string_vie
 absl::StatusOr<AzureContainerPath> ParseAzureLocationPath(std::string_view rest) {
   // A query or fragment is refused unquoted: that is where a pasted SAS would be.
   if (rest.find_first_of("?#") != std::string_view::npos)
-    return absl::InvalidArgumentError(StoreCat(
-        "azure location: a query string or fragment is not supported (put a SAS token in ",
-        kSasVar, " or the connection string); ", kUsage));
+    return absl::InvalidArgumentError(
+        StoreCat("azure location: a query string or fragment is not supported (put a SAS token in ",
+                 kSasVar, " or the connection string); ", kUsage));
   const std::string where = StoreCat("azure location \"azure://", rest, "\"");
   size_t slash = rest.find('/');
   AzureContainerPath out;
@@ -222,7 +225,8 @@ absl::StatusOr<AzureContainerPath> ParseAzureLocationPath(std::string_view rest)
   if (out.container.empty())
     return absl::InvalidArgumentError(StoreCat(where, ": no container; ", kUsage));
   if (absl::Status s = CheckAzureContainerName(out.container); !s.ok())
-    return absl::InvalidArgumentError(StoreCat(where, ": ", std::string(s.message()), "; ", kUsage));
+    return absl::InvalidArgumentError(
+        StoreCat(where, ": ", std::string(s.message()), "; ", kUsage));
   if (slash == std::string_view::npos) return out;
   std::string_view prefix = rest.substr(slash + 1);
   if (prefix.ends_with('/')) prefix.remove_suffix(1);
@@ -252,8 +256,8 @@ absl::StatusOr<AzureStoreOptions> ResolveAzureLocation(std::string_view rest,
     options = FromVariables(env);
   }
   if (!options.ok())
-    return absl::InvalidArgumentError(
-        StoreCat("azure location \"azure://", rest, "\": ", std::string(options.status().message())));
+    return absl::InvalidArgumentError(StoreCat("azure location \"azure://", rest,
+                                               "\": ", std::string(options.status().message())));
   options->container = path.container;
   options->prefix = path.prefix;
   return options;
@@ -267,8 +271,8 @@ std::string AzureDefaultEndpoint(std::string_view account, std::string_view prot
 absl::StatusOr<AzureEndpoint> ParseAzureEndpoint(std::string_view endpoint,
                                                  std::string_view source) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(StoreCat(source, ": endpoint \"", RedactUrl(endpoint),
-                                               "\" ", why, " (expected http(s)://HOST[:PORT][/PATH])"));
+    return absl::InvalidArgumentError(StoreCat(source, ": endpoint \"", RedactUrl(endpoint), "\" ",
+                                               why, " (expected http(s)://HOST[:PORT][/PATH])"));
   };
   size_t scheme_end = endpoint.find("://");
   if (scheme_end == std::string_view::npos) return bad("is not a URL");
@@ -303,8 +307,9 @@ absl::StatusOr<Bytes> DecodeAzureAccountKey(std::string_view key, std::string_vi
   std::optional<Bytes> decoded = Base64Decode(trimmed);
   if (trimmed.empty() || !decoded || decoded->empty())
     return absl::InvalidArgumentError(
-        StoreCat(source, " is not a valid account key: it must be base64 (the 88-character "
-                         "key the Azure portal shows under Access keys)"));
+        StoreCat(source,
+                 " is not a valid account key: it must be base64 (the 88-character "
+                 "key the Azure portal shows under Access keys)"));
   return *std::move(decoded);
 }
 
@@ -315,8 +320,9 @@ absl::StatusOr<std::string> NormalizeAzureSasToken(std::string_view token,
   bool has_sig = out.starts_with("sig=") || out.find("&sig=") != std::string::npos;
   if (out.empty() || !has_sig || out.find_first_of(" \t\r\n#") != std::string::npos)
     return absl::InvalidArgumentError(
-        StoreCat(source, " is not a SAS token: expected a query string such as "
-                         "sv=…&ss=b&srt=sco&sp=…&se=…&sig=… (with or without a leading '?')"));
+        StoreCat(source,
+                 " is not a SAS token: expected a query string such as "
+                 "sv=…&ss=b&srt=sco&sp=…&se=…&sig=… (with or without a leading '?')"));
   return out;
 }
 

@@ -38,7 +38,7 @@ std::optional<std::string> AzureProcessEnvironment(std::string_view name);
 
 struct AzureConnectionString {
   std::string account_name;
-  std::string account_key;             // As written (base64).
+  std::string account_key;              // As written (base64).
   std::string shared_access_signature;  // As written.
   std::string blob_endpoint;
   std::string default_endpoints_protocol;  // "http" / "https"; empty when absent.
@@ -88,7 +88,6 @@ absl::StatusOr<Bytes> DecodeAzureAccountKey(std::string_view key, std::string_vi
 
 // The SAS token without a leading '?'. InvalidArgument naming `source` (never
 // echoing the token) when it is not a query string with a "sig" parameter.
-absl::StatusOr<std::string> NormalizeAzureSasToken(std::string_view token,
-                                                   std::string_view source);
+absl::StatusOr<std::string> NormalizeAzureSasToken(std::string_view token, std::string_view source);
 
 }  // namespace coffer

@@ -110,8 +110,7 @@ absl::StatusOr<AzureListPage> ParseAzureListBlobs(ByteView body) {
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
   if (!parsed)
-    return BadListing(StoreCat("not XML (", parsed.description(), " at byte ", parsed.offset,
-                               ")"));
+    return BadListing(StoreCat("not XML (", parsed.description(), " at byte ", parsed.offset, ")"));
   pugi::xml_node root = doc.child("EnumerationResults");
   if (!root) return BadListing("no EnumerationResults element");
   AzureListPage page;

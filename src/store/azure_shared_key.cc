@@ -21,10 +21,10 @@ namespace {
 // Content-Length sits between Content-Language and Content-MD5 and comes from
 // the body size, not from `headers`.
 constexpr std::array<std::string_view, 2> kHeadersBeforeLength = {"content-encoding",
-                                                                 "content-language"};
+                                                                  "content-language"};
 constexpr std::array<std::string_view, 8> kHeadersAfterLength = {
-    "content-md5", "content-type",  "date",                "if-modified-since",
-    "if-match",    "if-none-match", "if-unmodified-since", "range"};
+    "content-md5",   "content-type",        "date", "if-modified-since", "if-match",
+    "if-none-match", "if-unmodified-since", "range"};
 
 bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
@@ -87,8 +87,7 @@ absl::StatusOr<std::string> AzureSharedKeyStringToSign(std::string_view account,
 
   std::string out = StoreCat(request.method, "\n");
   for (std::string_view name : kHeadersBeforeLength) out += StoreCat(standard_value(name), "\n");
-  out += request.content_length == 0 ? std::string("\n")
-                                     : StoreCat(request.content_length, "\n");
+  out += request.content_length == 0 ? std::string("\n") : StoreCat(request.content_length, "\n");
   for (std::string_view name : kHeadersAfterLength) out += StoreCat(standard_value(name), "\n");
   for (const auto& [name, value] : ms_headers) out += StoreCat(name, ":", value, "\n");
 
@@ -96,9 +95,9 @@ absl::StatusOr<std::string> AzureSharedKeyStringToSign(std::string_view account,
   std::map<std::string, std::vector<std::string>> query;
   for (const auto& [name, value] : request.query) {
     if (HasLineBreak(name) || HasLineBreak(value))
-      return absl::InvalidArgumentError(
-          StoreCat("Shared Key signing: query parameter \"", HasLineBreak(name) ? "" : name,
-                   "\" has a line break"));
+      return absl::InvalidArgumentError(StoreCat("Shared Key signing: query parameter \"",
+                                                 HasLineBreak(name) ? "" : name,
+                                                 "\" has a line break"));
     query[absl::AsciiStrToLower(name)].push_back(value);
   }
   for (auto& [name, values] : query) {
@@ -110,8 +109,7 @@ absl::StatusOr<std::string> AzureSharedKeyStringToSign(std::string_view account,
 }
 
 absl::StatusOr<AzureSharedKeySignature> SignAzureSharedKey(const AzureSharedKeyRequest& request,
-                                                           std::string_view account,
-                                                           ByteView key) {
+                                                           std::string_view account, ByteView key) {
   if (account.empty()) return absl::InvalidArgumentError("Shared Key signing: account is empty");
   if (request.method.empty() || HasLineBreak(request.method))
     return absl::InvalidArgumentError("Shared Key signing: bad method");

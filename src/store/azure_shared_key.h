@@ -40,10 +40,10 @@ namespace coffer {
 using AzurePairs = std::vector<std::pair<std::string, std::string>>;
 
 struct AzureSharedKeyRequest {
-  std::string method;        // "GET", "PUT", ...
-  std::string encoded_path;  // The URL's path as sent: "/container/a%20b"; empty means "/".
-  AzurePairs query;          // Decoded names and values, any order.
-  AzurePairs headers;        // Headers as sent, any case; Content-Length excluded.
+  std::string method;           // "GET", "PUT", ...
+  std::string encoded_path;     // The URL's path as sent: "/container/a%20b"; empty means "/".
+  AzurePairs query;             // Decoded names and values, any order.
+  AzurePairs headers;           // Headers as sent, any case; Content-Length excluded.
   uint64_t content_length = 0;  // The body's size (signed as empty when 0).
 };
 
@@ -67,7 +67,6 @@ absl::StatusOr<std::string> AzureSharedKeyStringToSign(std::string_view account,
 // Signs `request` with the decoded account key. InvalidArgument as above, or
 // for an empty account, method or key; messages never quote the key.
 absl::StatusOr<AzureSharedKeySignature> SignAzureSharedKey(const AzureSharedKeyRequest& request,
-                                                           std::string_view account,
-                                                           ByteView key);
+                                                           std::string_view account, ByteView key);
 
 }  // namespace coffer

@@ -20,6 +20,7 @@
 #include <charconv>
 #include <mutex>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -36,10 +37,10 @@
 namespace coffer {
 namespace {
 
-constexpr uint64_t kMaxBlockSize = 4000ull << 20;      // Put Block, version 2019-12-12+.
-constexpr uint64_t kMaxSinglePut = 5000ull << 20;      // Put Blob, version 2019-12-12+.
-constexpr uint64_t kMaxBlocks = 50000;                 // Committed blocks per blob.
-constexpr int kMaxListPage = 5000;                     // List Blobs maxresults.
+constexpr uint64_t kMaxBlockSize = 4000ull << 20;  // Put Block, version 2019-12-12+.
+constexpr uint64_t kMaxSinglePut = 5000ull << 20;  // Put Blob, version 2019-12-12+.
+constexpr uint64_t kMaxBlocks = 50000;             // Committed blocks per blob.
+constexpr int kMaxListPage = 5000;                 // List Blobs maxresults.
 // A block blob holds at most 50,000 blocks of 4000 MiB; a longer range
 // cannot lie within any blob.
 constexpr uint64_t kMaxBlobBytes = kMaxBlocks * kMaxBlockSize;
@@ -51,13 +52,13 @@ constexpr std::string_view kOctetStream = "application/octet-stream";
 struct Call {
   std::string_view operation;  // "Put Blob": for messages.
   std::string method;
-  std::string blob;            // Full blob name; empty for container calls.
-  std::string_view object;     // The object name for messages.
-  AzurePairs query;            // Decoded.
-  AzurePairs headers;          // Besides x-ms-date, x-ms-version and Authorization.
+  std::string blob;         // Full blob name; empty for container calls.
+  std::string_view object;  // The object name for messages.
+  AzurePairs query;         // Decoded.
+  AzurePairs headers;       // Besides x-ms-date, x-ms-version and Authorization.
   ByteView body;
   std::function<absl::Status(ByteView)> body_sink;
-  bool create_only = false;    // 409/412 "exists" answers mean AlreadyExists.
+  bool create_only = false;  // 409/412 "exists" answers mean AlreadyExists.
 };
 
 std::optional<uint64_t> ParseSize(std::optional<std::string_view> text) {
@@ -106,8 +107,8 @@ class AzureStore : public Store {
         sas_signature_(SasSignature(sas_)),
         account_(std::move(account)),
         blob_prefix_(options_.prefix.empty() ? "" : StoreCat(options_.prefix, "/")),
-        description_(StoreCat("azure://", options_.container,
-                              options_.prefix.empty() ? "" : "/", options_.prefix,
+        description_(StoreCat("azure://", options_.container, options_.prefix.empty() ? "" : "/",
+                              options_.prefix,
                               account_.empty() ? "" : StoreCat(" (account ", account_, ")"))),
         http_(std::move(http)) {}
 
@@ -131,14 +132,13 @@ class AzureStore : public Store {
     // match it is damaged, whoever damaged it.
     if (std::optional<std::string_view> md5 = response.Header("content-md5"))
       if (*md5 != Md5Base64(out))
-        return ObjectError(absl::StatusCode::kDataLoss, description_, name,
-                           StoreCat("the ", out.size(),
-                                    " bytes read do not match the blob's Content-MD5"));
+        return ObjectError(
+            absl::StatusCode::kDataLoss, description_, name,
+            StoreCat("the ", out.size(), " bytes read do not match the blob's Content-MD5"));
     return out;
   }
 
-  absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset,
-                                 uint64_t length) override {
+  absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset, uint64_t length) override {
     COFFER_RETURN_IF_ERROR(CheckName(name));
     // An empty range cannot be asked for; one longer than any blob or
     // running past 2^64 fits no object: Stat says which error it is.
@@ -149,8 +149,7 @@ class AzureStore : public Store {
     Bytes out;
     out.reserve(std::min(length, kMaxReserve));
     Call call = BlobCall("Get Blob", "GET", name);
-    call.headers.emplace_back("x-ms-range",
-                              StoreCat("bytes=", offset, "-", offset + (length - 1)));
+    call.headers.emplace_back("x-ms-range", StoreCat("bytes=", offset, "-", offset + (length - 1)));
     call.body_sink = [&out, length](ByteView piece) {
       if (piece.size() > length - out.size())
         return absl::DataLossError(
@@ -170,10 +169,11 @@ class AzureStore : public Store {
     if (out.size() != length) {
       std::optional<uint64_t> total =
           AzureContentRangeTotal(response->Header("content-range").value_or(""));
-      if (total) COFFER_RETURN_IF_ERROR(CheckObjectRange(description_, name, *total, offset, length));
-      return ObjectError(absl::StatusCode::kDataLoss, description_, name,
-                         StoreCat("asked for ", length, " bytes at ", offset, ", got ",
-                                  out.size()));
+      if (total)
+        COFFER_RETURN_IF_ERROR(CheckObjectRange(description_, name, *total, offset, length));
+      return ObjectError(
+          absl::StatusCode::kDataLoss, description_, name,
+          StoreCat("asked for ", length, " bytes at ", offset, ", got ", out.size()));
     }
     return out;
   }
@@ -248,7 +248,8 @@ class AzureStore : public Store {
   absl::Status CheckName(std::string_view name) const {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
     if (absl::Status s = CheckAzureBlobName(StoreCat(blob_prefix_, name)); !s.ok())
-      return ObjectError(absl::StatusCode::kInvalidArgument, description_, name, std::string(s.message()));
+      return ObjectError(absl::StatusCode::kInvalidArgument, description_, name,
+                         std::string(s.message()));
     return absl::OkStatus();
   }
 
@@ -309,22 +310,26 @@ class AzureStore : public Store {
       for (size_t i; !failed.load() && (i = next.fetch_add(1)) < blocks;) {
         ByteView block = data.subspan(i * block_size,
                                       std::min<uint64_t>(block_size, data.size() - i * block_size));
-        Call call = BlobCall("Put Block", "PUT", name);
+        const std::string operation = StoreCat("Put Block ", i + 1, " of ", blocks);
+        Call call = BlobCall(operation, "PUT", name);
         call.query = {{"comp", "block"}, {"blockid", ids[i]}};
         call.headers = {{"Content-MD5", Md5Base64(block)}};
         call.body = block;
         absl::Status status = Perform(call).status();
         if (!status.ok()) {
           std::lock_guard<std::mutex> lock(mu);
-          if (first_error.ok())
-            first_error = Annotate(status, StoreCat("block ", i + 1, " of ", blocks));
+          if (first_error.ok()) first_error = status;
           failed = true;
         }
       }
     };
     const size_t threads = std::min(std::max<size_t>(options_.upload_concurrency, 1), blocks);
     std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    try {
+      for (size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    } catch (const std::system_error&) {
+      // No more threads to be had: the ones running (and this one) do it all.
+    }
     worker();
     for (std::thread& helper : helpers) helper.join();
     if (!first_error.ok()) return first_error;
@@ -452,15 +457,16 @@ absl::StatusOr<std::unique_ptr<Store>> NewAzureStore(AzureStoreOptions options) 
     absl::Status s = ValidateObjectName(options.prefix);
     if (s.ok()) s = CheckAzureBlobName(options.prefix);
     if (!s.ok())
-      return absl::InvalidArgumentError(
-          StoreCat("Azure store options: prefix \"", options.prefix, "\": ", std::string(s.message())));
+      return absl::InvalidArgumentError(StoreCat("Azure store options: prefix \"", options.prefix,
+                                                 "\": ", std::string(s.message())));
   }
   std::string account =
       options.account.empty() ? AzureAccountFromEndpoint(endpoint) : options.account;
   Bytes key;
   std::string sas;
   if (!options.account_key.empty()) {
-    COFFER_ASSIGN_OR_RETURN(key, DecodeAzureAccountKey(options.account_key, "the Azure account key"));
+    COFFER_ASSIGN_OR_RETURN(key,
+                            DecodeAzureAccountKey(options.account_key, "the Azure account key"));
     if (account.empty())
       return absl::InvalidArgumentError(
           "Azure store options: Shared Key signing needs the account name");

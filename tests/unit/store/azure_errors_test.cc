@@ -3,7 +3,6 @@
 #include "store/azure_errors.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 using namespace coffer;
@@ -92,7 +91,8 @@ TEST_CASE("Azure error codes map to canonical codes") {
 }
 
 TEST_CASE("Azure errors: code from the header or the body; junk bodies are tolerated") {
-  AzureErrorInfo info = ParseAzureError(Answer(404, "BlobNotFound", "The specified blob does not exist."));
+  AzureErrorInfo info =
+      ParseAzureError(Answer(404, "BlobNotFound", "The specified blob does not exist."));
   CHECK(info.code == "BlobNotFound");
   CHECK(info.message == "The specified blob does not exist.");  // First line only.
   info = ParseAzureError(Answer(404, "BlobNotFound", "gone", /*header=*/false));
@@ -157,7 +157,8 @@ TEST_CASE("Azure errors: rejected credentials say so, with no secret in the mess
                  Catch::Contains("account name and key"));
   AzureErrorContext sas = Context();
   sas.using_sas = true;
-  s = Map(Answer(403, "AuthenticationFailed", "Signed expiry time must be after signed start"), sas);
+  s = Map(Answer(403, "AuthenticationFailed", "Signed expiry time must be after signed start"),
+          sas);
   CHECK_THAT(std::string(s.message()), Catch::Contains("check the SAS token"));
   // Permission problems are PermissionDenied, naming the object.
   s = Map(Answer(403, "AuthorizationPermissionMismatch", "not authorized"), sas);

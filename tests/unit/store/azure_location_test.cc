@@ -4,7 +4,6 @@
 #include "store/azure_location.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -67,8 +66,8 @@ TEST_CASE("azure location: container and prefix from the URL") {
 }
 
 TEST_CASE("azure location: a malformed URL says which part is wrong") {
-  CHECK_THAT(ResolveError("", kKeyEnv), Catch::Contains("no container") &&
-                                            Catch::Contains("azure://CONTAINER[/PREFIX]"));
+  CHECK_THAT(ResolveError("", kKeyEnv),
+             Catch::Contains("no container") && Catch::Contains("azure://CONTAINER[/PREFIX]"));
   CHECK_THAT(ResolveError("/prefix", kKeyEnv), Catch::Contains("no container"));
   CHECK_THAT(ResolveError("ab/x", kKeyEnv),
              Catch::Contains("container name \"ab\"") && Catch::Contains("3-63"));
@@ -96,8 +95,10 @@ TEST_CASE("azure location: AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or a SAS
   CHECK(o.sas_token.empty());
   CHECK(o.endpoint == "https://myaccount.blob.core.windows.net");
 
-  for (std::string sas : {std::string(kSas), "?" + std::string(kSas), " ?" + std::string(kSas) + "\n"}) {
-    o = Resolve("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "myaccount"}, {"AZURE_STORAGE_SAS_TOKEN", sas}});
+  for (std::string sas :
+       {std::string(kSas), "?" + std::string(kSas), " ?" + std::string(kSas) + "\n"}) {
+    o = Resolve("c0ntainer",
+                {{"AZURE_STORAGE_ACCOUNT", "myaccount"}, {"AZURE_STORAGE_SAS_TOKEN", sas}});
     CHECK(o.sas_token == kSas);  // Without '?' and white space.
     CHECK(o.account_key.empty());
   }
@@ -110,29 +111,30 @@ TEST_CASE("azure location: AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or a SAS
 }
 
 TEST_CASE("azure location: missing or malformed credentials name the variable expected") {
-  CHECK_THAT(ResolveError("c0ntainer", {}),
-             Catch::Contains("AZURE_STORAGE_CONNECTION_STRING") &&
-                 Catch::Contains("AZURE_STORAGE_ACCOUNT") && Catch::Contains("AZURE_STORAGE_KEY") &&
-                 Catch::Contains("AZURE_STORAGE_SAS_TOKEN"));
+  CHECK_THAT(ResolveError("c0ntainer", {}), Catch::Contains("AZURE_STORAGE_CONNECTION_STRING") &&
+                                                Catch::Contains("AZURE_STORAGE_ACCOUNT") &&
+                                                Catch::Contains("AZURE_STORAGE_KEY") &&
+                                                Catch::Contains("AZURE_STORAGE_SAS_TOKEN"));
   CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_KEY", kKey}}),
              Catch::Contains("AZURE_STORAGE_KEY is set but AZURE_STORAGE_ACCOUNT"));
   CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_SAS_TOKEN", kSas}}),
              Catch::Contains("AZURE_STORAGE_SAS_TOKEN is set but AZURE_STORAGE_ACCOUNT"));
-  CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "myaccount"}}),
-             Catch::Contains("neither AZURE_STORAGE_KEY") &&
-                 Catch::Contains("AZURE_STORAGE_SAS_TOKEN"));
-  CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "My_Account"}, {"AZURE_STORAGE_KEY", kKey}}),
+  CHECK_THAT(
+      ResolveError("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "myaccount"}}),
+      Catch::Contains("neither AZURE_STORAGE_KEY") && Catch::Contains("AZURE_STORAGE_SAS_TOKEN"));
+  CHECK_THAT(ResolveError("c0ntainer",
+                          {{"AZURE_STORAGE_ACCOUNT", "My_Account"}, {"AZURE_STORAGE_KEY", kKey}}),
              Catch::Contains("AZURE_STORAGE_ACCOUNT") && Catch::Contains("\"My_Account\""));
   // A key that is not base64 (a typo, or a truncated paste).
   for (std::string bad : {std::string(kKey).substr(0, 50) + "!!", std::string(kKey).substr(1),
                           std::string("not a key at all")})
-    CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "myaccount"},
-                                          {"AZURE_STORAGE_KEY", bad}}),
+    CHECK_THAT(ResolveError("c0ntainer",
+                            {{"AZURE_STORAGE_ACCOUNT", "myaccount"}, {"AZURE_STORAGE_KEY", bad}}),
                Catch::Contains("AZURE_STORAGE_KEY is not a valid account key") &&
                    Catch::Contains("base64"));
   // A SAS without a signature, or not a query string.
-  for (std::string bad : {std::string("sv=2021-08-06&sp=r"), std::string("SECRETSIGNATUREvalue"),
-                          std::string("?")})
+  for (std::string bad :
+       {std::string("sv=2021-08-06&sp=r"), std::string("SECRETSIGNATUREvalue"), std::string("?")})
     CHECK_THAT(ResolveError("c0ntainer", {{"AZURE_STORAGE_ACCOUNT", "myaccount"},
                                           {"AZURE_STORAGE_SAS_TOKEN", bad}}),
                Catch::Contains("AZURE_STORAGE_SAS_TOKEN is not a SAS token"));
@@ -140,10 +142,11 @@ TEST_CASE("azure location: missing or malformed credentials name the variable ex
 
 TEST_CASE("azure location: a connection string with a key, a SAS, or a custom endpoint") {
   SECTION("the portal's form: protocol, account, key, suffix") {
-    AzureStoreOptions o = Resolve(
-        "c0ntainer/p", {{"AZURE_STORAGE_CONNECTION_STRING",
-                         std::string("DefaultEndpointsProtocol=https;AccountName=myaccount;"
-                                     "AccountKey=") + kKey + ";EndpointSuffix=core.chinacloudapi.cn"}});
+    AzureStoreOptions o =
+        Resolve("c0ntainer/p", {{"AZURE_STORAGE_CONNECTION_STRING",
+                                 std::string("DefaultEndpointsProtocol=https;AccountName=myaccount;"
+                                             "AccountKey=") +
+                                     kKey + ";EndpointSuffix=core.chinacloudapi.cn"}});
     CHECK(o.endpoint == "https://myaccount.blob.core.chinacloudapi.cn");
     CHECK(o.account == "myaccount");
     CHECK(o.account_key == kKey);
@@ -154,24 +157,26 @@ TEST_CASE("azure location: a connection string with a key, a SAS, or a custom en
     AzureStoreOptions o = Resolve(
         "c0ntainer", {{"AZURE_STORAGE_CONNECTION_STRING",
                        std::string("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-                                   "AccountKey=") + kKey +
-                           ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"}});
+                                   "AccountKey=") +
+                           kKey + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"}});
     CHECK(o.endpoint == "http://127.0.0.1:10000/devstoreaccount1");
     CHECK(o.account == "devstoreaccount1");
   }
   SECTION("a SAS connection string (keys in any case, other services ignored)") {
-    AzureStoreOptions o = Resolve(
-        "c0ntainer", {{"AZURE_STORAGE_CONNECTION_STRING",
-                       std::string("blobendpoint=https://acct.blob.core.windows.net/;"
-                                   "QueueEndpoint=https://acct.queue.core.windows.net/;"
-                                   " SharedAccessSignature = ") + kSas}});
+    AzureStoreOptions o =
+        Resolve("c0ntainer", {{"AZURE_STORAGE_CONNECTION_STRING",
+                               std::string("blobendpoint=https://acct.blob.core.windows.net/;"
+                                           "QueueEndpoint=https://acct.queue.core.windows.net/;"
+                                           " SharedAccessSignature = ") +
+                                   kSas}});
     CHECK(o.endpoint == "https://acct.blob.core.windows.net/");
     CHECK(o.sas_token == kSas);
     CHECK(o.account_key.empty());
   }
   SECTION("defaults: https and core.windows.net") {
-    AzureStoreOptions o = Resolve("c0ntainer", {{"AZURE_STORAGE_CONNECTION_STRING",
-                                                 std::string("AccountName=acct;AccountKey=") + kKey}});
+    AzureStoreOptions o = Resolve(
+        "c0ntainer",
+        {{"AZURE_STORAGE_CONNECTION_STRING", std::string("AccountName=acct;AccountKey=") + kKey}});
     CHECK(o.endpoint == "https://acct.blob.core.windows.net");
   }
   SECTION("UseDevelopmentStorage=true is Azurite on 127.0.0.1:10000") {
@@ -203,7 +208,8 @@ TEST_CASE("azure location: a malformed connection string says what is wrong, not
              Catch::Contains("DefaultEndpointsProtocol must be http or https"));
   CHECK_THAT(error("AccountName=acct;AcountKey=" + std::string(kKey)),
              Catch::Contains("segment 2 has an unknown key"));
-  CHECK_THAT(error("AccountName=acct"), Catch::Contains("neither AccountKey nor SharedAccessSignature"));
+  CHECK_THAT(error("AccountName=acct"),
+             Catch::Contains("neither AccountKey nor SharedAccessSignature"));
   CHECK_THAT(error(key), Catch::Contains("neither AccountName nor BlobEndpoint"));
   CHECK_THAT(error("BlobEndpoint=http://127.0.0.1:1/x;" + key),
              Catch::Contains("AccountKey but no AccountName"));
@@ -224,7 +230,8 @@ TEST_CASE("azure location: a malformed connection string says what is wrong, not
 }
 
 TEST_CASE("azure endpoints split into origin and base path") {
-  absl::StatusOr<AzureEndpoint> e = ParseAzureEndpoint("http://127.0.0.1:10000/devstoreaccount1/", "x");
+  absl::StatusOr<AzureEndpoint> e =
+      ParseAzureEndpoint("http://127.0.0.1:10000/devstoreaccount1/", "x");
   REQUIRE(e.ok());
   CHECK(e->origin == "http://127.0.0.1:10000");
   CHECK(e->base_path == "/devstoreaccount1");

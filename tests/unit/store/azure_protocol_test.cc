@@ -3,7 +3,6 @@
 #include "store/azure_protocol.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 
@@ -32,8 +31,7 @@ std::string ParseError(std::string_view xml) {
 TEST_CASE("Azure blob paths are percent-encoded byte by byte, '/' kept") {
   CHECK(AzurePercentEncode("data/ab/3f-x_y.z~", true) == "data/ab/3f-x_y.z~");
   CHECK(AzurePercentEncode("names/with space", true) == "names/with%20space");
-  CHECK(AzurePercentEncode("a+b?c=d&e#f%g'h\"\t", true) ==
-        "a%2Bb%3Fc%3Dd%26e%23f%25g%27h%22%09");
+  CHECK(AzurePercentEncode("a+b?c=d&e#f%g'h\"\t", true) == "a%2Bb%3Fc%3Dd%26e%23f%25g%27h%22%09");
   CHECK(AzurePercentEncode("ü🦀", true) == "%C3%BC%F0%9F%A6%80");
   CHECK(AzurePercentEncode("a/b", false) == "a%2Fb");
   CHECK(AzurePercentDecode("%C3%BC%2f%20x") == "ü/ x");
@@ -54,7 +52,8 @@ TEST_CASE("Azure blob names: '\\', trailing dots of a segment and over-long name
 }
 
 TEST_CASE("Azure container names follow Azure's rules") {
-  for (const char* good : {"abc", "coffer-test", "a1-b2-c3", "123"}) CHECK(CheckAzureContainerName(good).ok());
+  for (const char* good : {"abc", "coffer-test", "a1-b2-c3", "123"})
+    CHECK(CheckAzureContainerName(good).ok());
   for (const char* bad : {"", "ab", "ABC", "a_b", "-ab", "ab-", "a--b", "a.b", "ab c"})
     CHECK(CheckAzureContainerName(bad).code() == absl::StatusCode::kInvalidArgument);
   CHECK(!CheckAzureContainerName(std::string(64, 'a')).ok());
@@ -106,10 +105,11 @@ TEST_CASE("List Blobs: a broken answer is a clear error, never a crash") {
                         "</EnumerationResults>"),
              Catch::Contains("\"a\" has no valid Content-Length"));
   for (const char* size : {"-1", "12x", "", "99999999999999999999999"})
-    CHECK_THAT(ParseError(std::string("<EnumerationResults><Blobs><Blob><Name>a</Name>"
-                                      "<Properties><Content-Length>") +
-                          size + "</Content-Length></Properties></Blob></Blobs></EnumerationResults>"),
-               Catch::Contains("Content-Length"));
+    CHECK_THAT(
+        ParseError(std::string("<EnumerationResults><Blobs><Blob><Name>a</Name>"
+                               "<Properties><Content-Length>") +
+                   size + "</Content-Length></Properties></Blob></Blobs></EnumerationResults>"),
+        Catch::Contains("Content-Length"));
   CHECK_THAT(ParseError("<EnumerationResults><Blobs><Blob><Name Encoded=\"true\">%zz</Name>"
                         "</Blob></Blobs></EnumerationResults>"),
              Catch::Contains("bad %-escape"));

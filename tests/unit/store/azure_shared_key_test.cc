@@ -10,7 +10,6 @@
 #include "store/azure_shared_key.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "absl/time/civil_time.h"
@@ -36,7 +35,8 @@ AzureSharedKeySignature Sign(const AzureSharedKeyRequest& request) {
 
 }  // namespace
 
-TEST_CASE("Shared Key: Put Block with a unicode name and a block ID needing escapes (known answer)") {
+TEST_CASE(
+    "Shared Key: Put Block with a unicode name and a block ID needing escapes (known answer)") {
   AzureSharedKeyRequest request;
   request.method = "PUT";
   // "kat/ünïcödé & 100%", percent-encoded as sent.
@@ -50,11 +50,11 @@ TEST_CASE("Shared Key: Put Block with a unicode name and a block ID needing esca
   AzureSharedKeySignature s = Sign(request);
   CHECK(s.string_to_sign ==
         "PUT\n"
-        "\n"                           // Content-Encoding
-        "\n"                           // Content-Language
-        "12\n"                         // Content-Length
-        "NGQ5o0ad2plTvrt8rT5DZg==\n"   // Content-MD5
-        "\n\n\n\n\n\n\n"               // Content-Type … Range
+        "\n"                          // Content-Encoding
+        "\n"                          // Content-Language
+        "12\n"                        // Content-Length
+        "NGQ5o0ad2plTvrt8rT5DZg==\n"  // Content-MD5
+        "\n\n\n\n\n\n\n"              // Content-Type … Range
         "x-ms-date:Thu, 26 Nov 2026 16:10:09 GMT\n"
         "x-ms-version:2021-08-06\n"
         "/devstoreaccount1/devstoreaccount1/coffer-test/kat/"
@@ -87,7 +87,8 @@ TEST_CASE("Shared Key: Put Blob with Content-Type and If-None-Match (as Azurite 
   CHECK(s.signature == "RAEyd+kPTX0f6LI/uxJtBliBXmotUXEau05b4y0kOBk=");
 }
 
-TEST_CASE("Shared Key: a zero Content-Length is signed as empty, and a ranged GET signs x-ms-range") {
+TEST_CASE(
+    "Shared Key: a zero Content-Length is signed as empty, and a ranged GET signs x-ms-range") {
   AzureSharedKeyRequest request;
   request.method = "PUT";
   request.encoded_path = "/devstoreaccount1/prep-1795709399721054-0";

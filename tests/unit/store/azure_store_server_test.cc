@@ -4,9 +4,8 @@
 // (excluded from the normal run); run by the ctest test
 // "store: azure against a real server". Missing variables fail the test:
 // a server test never skips itself.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
 
@@ -76,7 +75,8 @@ void CheckNamesStoreWithoutSecrets(const absl::Status& s, const Store& store,
                                    const std::vector<std::string>& secrets) {
   INFO(s.ToString());
   CHECK_THAT(std::string(s.message()), Catch::Contains(store.Describe()));
-  for (const std::string& secret : secrets) CHECK(std::string(s.message()).find(secret) == std::string::npos);
+  for (const std::string& secret : secrets)
+    CHECK(std::string(s.message()).find(secret) == std::string::npos);
 }
 
 std::string SigOf(std::string_view sas) {
@@ -116,7 +116,7 @@ TEST_CASE("azure store keeps the Store contract with a SAS, small list pages and
         AzureStoreOptions store_options = ServerOptions();
         store_options.account_key.clear();
         store_options.sas_token = "?" + sas;
-        store_options.list_page_size = 97;      // 1500 objects: 16 pages.
+        store_options.list_page_size = 97;       // 1500 objects: 16 pages.
         store_options.single_put_threshold = 0;  // Every non-empty object in blocks.
         store_options.block_size = 1 << 20;
         std::unique_ptr<Store> store = MustCreate(std::move(store_options));
@@ -142,9 +142,10 @@ TEST_CASE("azure store: Azurite accepts the test's SAS and rejects a tampered on
   tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
   options.sas_token = tampered;
   std::unique_ptr<Store> bad = MustCreate(options);
-  for (const absl::Status& s : {bad->Put("config", AsBytes("forged")), bad->Get("config").status(),
-                                bad->Stat("config").status(), bad->Delete("config"),
-                                bad->List("", [](const ObjectInfo&) { return absl::OkStatus(); })}) {
+  for (const absl::Status& s :
+       {bad->Put("config", AsBytes("forged")), bad->Get("config").status(),
+        bad->Stat("config").status(), bad->Delete("config"),
+        bad->List("", [](const ObjectInfo&) { return absl::OkStatus(); })}) {
     INFO(s.ToString());
     CHECK((s.code() == absl::StatusCode::kUnauthenticated ||
            s.code() == absl::StatusCode::kPermissionDenied));
@@ -176,9 +177,8 @@ TEST_CASE("azure store: a wrong account key is Unauthenticated, naming the store
   Bytes wrong = coffer::testing::RandomBytes(64, 99);
   options.account_key = Base64Encode(wrong);
   std::unique_ptr<Store> store = MustCreate(options);
-  for (const absl::Status& s :
-       {store->Put("config", AsBytes("x")), store->Get("config").status(),
-        store->Stat("config").status(), store->Prepare()}) {
+  for (const absl::Status& s : {store->Put("config", AsBytes("x")), store->Get("config").status(),
+                                store->Stat("config").status(), store->Prepare()}) {
     INFO(s.ToString());
     CHECK(s.code() == absl::StatusCode::kUnauthenticated);
     CHECK_THAT(std::string(s.message()),

@@ -7,9 +7,8 @@
 
 #include <httplib.h>
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -29,7 +28,8 @@ namespace {
 
 constexpr char kKey[] =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-constexpr char kSas[] = "sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00%3A00%3A00Z&sig=SeCrEtSiG%2B%3D";
+constexpr char kSas[] =
+    "sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00%3A00%3A00Z&sig=SeCrEtSiG%2B%3D";
 
 struct Seen {
   std::string method;
@@ -91,7 +91,8 @@ class FakeAzure {
   std::vector<Seen> seen_;
 };
 
-void Error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+void Error(httplib::Response& res, int status, const std::string& code,
+           const std::string& message) {
   res.status = status;
   res.set_header("x-ms-error-code", code);
   res.set_content("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code +
@@ -237,10 +238,9 @@ TEST_CASE("azure store: when one block fails, no block list is committed") {
   absl::Status s = store->Put("data/ff/pack", testing::RandomBytes(1000, 1));
   INFO(s.ToString());
   CHECK(s.code() == absl::StatusCode::kUnavailable);
-  CHECK_THAT(std::string(s.message()), Catch::Contains("data/ff/pack") &&
-                                           Catch::Contains("Md5Mismatch") &&
-                                           Catch::Contains("block 3 of 10") &&
-                                           Catch::Contains(store->Describe()));
+  CHECK_THAT(std::string(s.message()),
+             Catch::StartsWith(store->Describe() + ": object data/ff/pack: Put Block 3 of 10") &&
+                 Catch::Contains("Md5Mismatch"));
   CHECK(WithComp(fake.Requests(), "blocklist").empty());
   CHECK(WithComp(fake.Requests(), "block").size() == 3);  // Stopped at the failure.
 }
@@ -270,9 +270,7 @@ TEST_CASE("azure store: blocks go up in parallel, at most upload_concurrency at 
 TEST_CASE("azure store: PutIfAbsent on an existing blob is AlreadyExists (409 or 412)") {
   int status = 0;
   std::string code;
-  FakeAzure fake([&](const Seen&, httplib::Response& res) {
-    Error(res, status, code, "exists");
-  });
+  FakeAzure fake([&](const Seen&, httplib::Response& res) { Error(res, status, code, "exists"); });
   std::unique_ptr<Store> store = Open(Options(fake));
   for (auto [s, c] : {std::pair{409, "BlobAlreadyExists"}, std::pair{412, "ConditionNotMet"}}) {
     status = s;
@@ -291,12 +289,15 @@ TEST_CASE("azure store: PutIfAbsent on an existing blob is AlreadyExists (409 or
 
 TEST_CASE("azure store: a busy or failing service is Unavailable, naming store and object") {
   FakeAzure fake([](const Seen& s, httplib::Response& res) {
-    if (s.method == "GET") Error(res, 503, "ServerBusy", "The server is busy.");
-    else Error(res, 500, "InternalError", "Oops.");
+    if (s.method == "GET")
+      Error(res, 503, "ServerBusy", "The server is busy.");
+    else
+      Error(res, 500, "InternalError", "Oops.");
   });
   std::unique_ptr<Store> store = Open(Options(fake));
-  for (const absl::Status& s : {store->Get("data/ab/x").status(), store->Put("data/ab/x", AsBytes("y")),
-                                store->Delete("data/ab/x")}) {
+  for (const absl::Status& s :
+       {store->Get("data/ab/x").status(), store->Put("data/ab/x", AsBytes("y")),
+        store->Delete("data/ab/x")}) {
     INFO(s.ToString());
     CHECK(s.code() == absl::StatusCode::kUnavailable);
     CHECK_THAT(std::string(s.message()),
@@ -345,8 +346,8 @@ TEST_CASE("azure store: ranges ask for x-ms-range and check what comes back") {
     if (first >= blob.size()) return Error(res, 416, "InvalidRange", "bad range");
     last = std::min(last, blob.size() - 1);  // Azure answers a shorter range.
     res.status = 206;
-    res.set_header("Content-Range", "bytes " + std::to_string(first) + "-" +
-                                        std::to_string(last) + "/" + std::to_string(blob.size()));
+    res.set_header("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
+                                        "/" + std::to_string(blob.size()));
     res.set_content(blob.substr(first, last - first + 1), "application/octet-stream");
   });
   std::unique_ptr<Store> store = Open(Options(fake));
@@ -367,14 +368,15 @@ TEST_CASE("azure store: List follows NextMarker, asks for maxresults and strips 
     std::string next = marker.empty() ? "m1" : marker == "m1" ? "m2" : "";
     std::string blobs;
     for (int i = 0; i < 2; ++i) {
-      std::string name = "pre/fix/index/" + (marker.empty() ? std::string("a") : marker) +
-                         std::to_string(i);
+      std::string name =
+          "pre/fix/index/" + (marker.empty() ? std::string("a") : marker) + std::to_string(i);
       blobs += "<Blob><Name>" + name + "</Name><Properties><Content-Length>" + std::to_string(i) +
                "</Content-Length></Properties></Blob>";
     }
     // Not objects: a directory marker and a name outside the prefix.
-    blobs += "<Blob><Name>pre/fix/index/dir/</Name><Properties><Content-Length>0"
-             "</Content-Length></Properties></Blob>";
+    blobs +=
+        "<Blob><Name>pre/fix/index/dir/</Name><Properties><Content-Length>0"
+        "</Content-Length></Properties></Blob>";
     res.set_content("<EnumerationResults><Blobs>" + blobs + "</Blobs><NextMarker>" + next +
                         "</NextMarker></EnumerationResults>",
                     "application/xml");
@@ -387,8 +389,8 @@ TEST_CASE("azure store: List follows NextMarker, asks for maxresults and strips 
     names.push_back(info.name + ":" + std::to_string(info.size));
     return absl::OkStatus();
   }));
-  CHECK(names == std::vector<std::string>{"index/a0:0", "index/a1:1", "index/m10:0",
-                                          "index/m11:1", "index/m20:0", "index/m21:1"});
+  CHECK(names == std::vector<std::string>{"index/a0:0", "index/a1:1", "index/m10:0", "index/m11:1",
+                                          "index/m20:0", "index/m21:1"});
   std::vector<Seen> seen = fake.Requests();
   REQUIRE(seen.size() == 3);
   for (const Seen& s : seen) {
@@ -401,9 +403,8 @@ TEST_CASE("azure store: List follows NextMarker, asks for maxresults and strips 
 
 TEST_CASE("azure store: a broken List answer is a clear error, not a crash or a loop") {
   std::string answer;
-  FakeAzure fake([&](const Seen&, httplib::Response& res) {
-    res.set_content(answer, "application/xml");
-  });
+  FakeAzure fake(
+      [&](const Seen&, httplib::Response& res) { res.set_content(answer, "application/xml"); });
   std::unique_ptr<Store> store = Open(Options(fake));
   auto list = [&] { return store->List("", [](const ObjectInfo&) { return absl::OkStatus(); }); };
   for (std::string bad : {"<html>Login required</html>", "<EnumerationResults><Blobs><Blob>",
@@ -517,9 +518,12 @@ TEST_CASE("azure store: Prepare creates the container and accepts one that exist
       res.set_content("<EnumerationResults><Blobs/></EnumerationResults>", "application/xml");
       return;
     }
-    if (status == 201) res.status = 201;
-    else if (status == 409) Error(res, 409, "ContainerAlreadyExists", "exists");
-    else Error(res, 403, "AuthorizationResourceTypeMismatch", "no container rights");
+    if (status == 201)
+      res.status = 201;
+    else if (status == 409)
+      Error(res, 409, "ContainerAlreadyExists", "exists");
+    else
+      Error(res, 403, "AuthorizationResourceTypeMismatch", "no container rights");
   });
   std::unique_ptr<Store> store = Open(Options(fake));
   for (int s : {201, 409, 403}) {

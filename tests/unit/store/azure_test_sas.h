@@ -17,7 +17,7 @@ struct AzureSasRequest {
   std::string key_base64;
   std::string permissions = "rwdlac";  // sp
   absl::Time expiry = absl::Now() + absl::Hours(1);
-  std::string version = "2021-08-06";   // sv
+  std::string version = "2021-08-06";  // sv
 };
 
 // The account SAS string to sign:
