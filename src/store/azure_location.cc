@@ -60,7 +60,7 @@ absl::Status BadAccount(std::string_view account, std::string_view source) {
                "\" is not valid (3-24 lower-case letters and digits)"));
 }
 
-// Options from a connection string (already parsed), for `path`.
+// Store options (endpoint and credential) from a parsed connection string.
 absl::StatusOr<AzureStoreOptions> FromConnectionString(const AzureConnectionString& cs) {
   AzureStoreOptions options;
   const std::string source = std::string(kConnectionStringVar);
