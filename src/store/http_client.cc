@@ -36,6 +36,13 @@ struct Transfer {
   size_t upload_offset = 0;
   bool expect_body = true;  // False for HEAD: Content-Length is not ours to reserve.
   int status = 0;           // Of the response being received.
+  // Whether the blank line ending the response's header section arrived,
+  // and whether the body is delimited (Content-Length or chunked). libcurl
+  // accepts a response cut inside its headers, or a body that simply ends
+  // when the connection closes, as complete; a dropped connection must not
+  // pass for a short answer.
+  bool headers_complete = false;
+  bool body_delimited = false;
   const std::function<absl::Status(ByteView)>* sink = nullptr;  // Null: collect.
   absl::Status sink_status;
   HttpResponse* response = nullptr;
@@ -78,10 +85,15 @@ size_t OnHeader(char* data, size_t size, size_t count, void* userdata) {
   const size_t n = size * count;
   std::string_view line(data, n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) {
+    t->headers_complete = true;
+    return n;
+  }
   if (line.starts_with("HTTP/")) {
     // A new status line: an interim response (100 Continue) came before.
     t->response->headers.clear();
     t->status = 0;
+    t->headers_complete = t->body_delimited = false;
     size_t space = line.find(' ');
     if (space != std::string_view::npos) {
       std::string_view code = line.substr(space + 1, 3);
@@ -93,6 +105,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* userdata) {
   if (colon == std::string_view::npos) return n;
   std::string name = absl::AsciiStrToLower(std::string(line.substr(0, colon)));
   std::string value(absl::StripAsciiWhitespace(std::string(line.substr(colon + 1))));
+  if (name == "content-length" || name == "transfer-encoding") t->body_delimited = true;
   if (t->expect_body && !t->Sinking() && name == "content-length") {
     uint64_t length = 0;
     if (std::from_chars(value.data(), value.data() + value.size(), length).ec == std::errc())
@@ -305,6 +318,16 @@ absl::StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
                         StoreCat(where, ": ", curl_easy_strerror(code),
                                  detail.empty() ? "" : StoreCat(" (", detail, ")")));
   }
+  if (!transfer.headers_complete)
+    return absl::UnavailableError(
+        StoreCat(where, ": the connection closed in the middle of the response headers"));
+  // A success with a body must say how long it is: otherwise a connection
+  // that dropped would look like a complete, shorter body.
+  if (status >= 200 && status < 300 && status != 204 && transfer.expect_body &&
+      !transfer.body_delimited)
+    return absl::UnavailableError(StoreCat(
+        where, ": the response has neither Content-Length nor chunked encoding, so a dropped "
+               "connection cannot be told from its end"));
   response.status = static_cast<int>(status);
   response.new_connections = connects;
   return response;

@@ -10,9 +10,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "store/azure_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
 #include "store/named_memory_store.h"
+#include "store/retry_store.h"
 #include "store/store_errors.h"
 
 namespace coffer {
@@ -67,6 +69,15 @@ absl::StatusOr<std::unique_ptr<Store>> OpenFileUrl(std::string_view rest) {
   return NewLocalStore(std::filesystem::path(path).lexically_normal());
 }
 
+// Network stores meet dropped connections, 503s and throttling: each is
+// opened inside the retry decorator.
+template <absl::StatusOr<std::unique_ptr<Store>> (*Open)(std::string_view)>
+absl::StatusOr<std::unique_ptr<Store>> WithRetries(std::string_view rest) {
+  auto store = Open(rest);
+  if (!store.ok()) return store.status();
+  return NewRetryStore(std::move(*store));
+}
+
 struct Scheme {
   std::string_view name;
   std::string_view example;  // For the "supported schemes" message.
@@ -76,6 +87,7 @@ struct Scheme {
 constexpr Scheme kSchemes[] = {
     {"file", "file:///absolute/path", OpenFileUrl},
     {"memory", "memory:[NAME]", OpenMemory},
+    {"azure", "azure://container/prefix", WithRetries<OpenAzureLocation>},
 };
 
 // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Anything else before

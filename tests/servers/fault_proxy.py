@@ -15,7 +15,9 @@ repeated:
 - delay: the request is held for `delay_seconds` before being forwarded;
 - truncate: the request is forwarded, but only part of the answer comes back
   before the connection is closed.
-`counts` tells how many of each were injected. The proxy relies on coffer not
+`counts` tells how many of each were injected. `set_down(True)` plays a dead
+server: open connections are reset and new ones refused until
+`set_down(False)`. The proxy relies on coffer not
 sending "Expect: 100-continue", so a request body never follows a response.
 """
 
@@ -43,6 +45,8 @@ class FaultProxy:
         self.port = self._listener.getsockname()[1]
         self._stopping = threading.Event()
         self._threads = []
+        self._down = False
+        self._active = set()  # (client, upstream) socket pairs being served
 
     def set_faults(self, **rates):
         unknown = set(rates) - set(FAULTS)
@@ -50,6 +54,18 @@ class FaultProxy:
             raise ValueError(f"unknown faults {sorted(unknown)}; known: {FAULTS}")
         with self._lock:
             self._rates = dict(rates)
+
+    def set_down(self, down):
+        with self._lock:
+            self._down = down
+            active = list(self._active) if down else []
+        for pair in active:
+            for sock in pair:
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def start(self):
         thread = threading.Thread(target=self._accept_loop, daemon=True)
@@ -91,11 +107,19 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client):
+        with self._lock:
+            down = self._down
+        if down:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+            return
         try:
             upstream = socket.create_connection(self.upstream)
         except OSError:
             client.close()
             return
+        with self._lock:
+            self._active.add((client, upstream))
         state = {"answered": True, "truncate_after": None, "closed": False}
         lock = threading.Lock()
 
@@ -107,6 +131,8 @@ class FaultProxy:
             if reset:
                 # SO_LINGER with a zero timeout makes close() send RST.
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            with self._lock:
+                self._active.discard((client, upstream))
             for s in (client, upstream):
                 # shutdown() first: close() alone does not end a recv() that
                 # the other thread is blocked in, so no FIN would be sent.

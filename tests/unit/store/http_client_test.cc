@@ -16,6 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "support/temp_dir.h"
 
 using namespace coffer;
@@ -429,4 +434,67 @@ TEST_CASE("HTTP client options from the environment name a private CA") {
   auto client = coffer::HttpClient::Create(options);
   REQUIRE_FALSE(client.ok());
   CHECK_THAT(std::string(client.status().message()), Catch::Contains("/nonexistent/ca.pem"));
+}
+
+namespace {
+
+// Answers one connection with fixed bytes, then closes it: responses no
+// well-behaved server library would send.
+class RawOneShotServer {
+ public:
+  explicit RawOneShotServer(std::string answer) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    REQUIRE(listen(fd_, 1) == 0);
+    thread_ = std::thread([this, answer] {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      (void)recv(c, buf, sizeof buf, 0);
+      (void)send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+      shutdown(c, SHUT_RDWR);
+      close(c);
+    });
+  }
+  ~RawOneShotServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/x"; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("HTTP client treats a dropped connection as Unavailable, never as a short answer") {
+  std::unique_ptr<HttpClient> client = NewClient();
+  SECTION("cut inside the headers") {
+    RawOneShotServer server("HTTP/1.1 206 Partial Content\r\nContent-Type: x\r\nContent-Le");
+    auto response = client->Send({"GET", server.Url()});
+    REQUIRE(absl::IsUnavailable(response.status()));
+    CHECK_THAT(std::string(response.status().message()), Catch::Contains("middle of the response headers"));
+  }
+  SECTION("a success whose body has no length") {
+    RawOneShotServer server("HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\npartial bo");
+    auto response = client->Send({"GET", server.Url()});
+    REQUIRE(absl::IsUnavailable(response.status()));
+    CHECK_THAT(std::string(response.status().message()), Catch::Contains("Content-Length"));
+  }
+  SECTION("an error status without a length is still an answer") {
+    RawOneShotServer server("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\nno such thing");
+    auto response = client->Send({"GET", server.Url()});
+    REQUIRE(response.ok());
+    CHECK(response->status == 404);
+  }
 }
