@@ -86,9 +86,10 @@ absl::Status S3ResponseError(const HttpResponse& response, const S3ErrorContext&
     return absl::PermissionDeniedError(StoreCat(where, ": access denied: ", detail, from));
   if (code.empty() && status == 403)
     return absl::PermissionDeniedError(StoreCat(
-        where, ": access denied (HTTP 403", from,
-        "; S3 also answers 403 for a missing object when the credentials may not list the "
-        "bucket)"));
+        where,
+        ": access denied (HTTP 403; S3 also answers 403 for a missing object when the "
+        "credentials may not list the bucket)",
+        from));
 
   // A bucket in another region: S3 redirects (301/307) or rejects the scope.
   std::string bucket_region;
@@ -108,12 +109,14 @@ absl::Status S3ResponseError(const HttpResponse& response, const S3ErrorContext&
   }
 
   if (OneOf(code, {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
-                   "OperationAborted", "ConditionalRequestConflict", "RequestTimeTooSkewed"}))
+                   "OperationAborted", "ConditionalRequestConflict"}))
     return absl::UnavailableError(StoreCat(where, ": ", detail));
   if (OneOf(code, {"BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}))
     return absl::UnavailableError(
         StoreCat(where, ": the server rejected the body as damaged on the way: ", detail));
   if (code == "InvalidRange") return absl::InvalidArgumentError(StoreCat(where, ": ", detail));
+  // A server without a feature coffer needs: retrying will not help.
+  if (code == "NotImplemented") return absl::UnimplementedError(StoreCat(where, ": ", detail));
 
   absl::StatusCode mapped = HttpStatusToCode(status);
   if (mapped == absl::StatusCode::kOk) mapped = absl::StatusCode::kUnknown;

@@ -10,7 +10,8 @@
 // InternalError, ServiceUnavailable, RequestTimeout, BadDigest (a body damaged
 // on the way) → Unavailable; a wrong region (301/307 redirects,
 // AuthorizationHeaderMalformed) → FailedPrecondition naming the right region
-// when S3 says it; InvalidRange and other client errors → InvalidArgument.
+// when S3 says it; NotImplemented → Unimplemented; InvalidRange and other
+// client errors → InvalidArgument.
 // Without a code (HEAD answers have no body) the HTTP status decides, as
 // HttpStatusToCode says.
 //
