@@ -1,11 +1,13 @@
 #include "store/s3_client.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "base/status_macros.h"
 #include "store/s3_location.h"
+#include "store/s3_xml.h"
 #include "store/store_errors.h"
 
 namespace coffer {
@@ -153,7 +155,29 @@ absl::StatusOr<HttpResponse> S3Client::Send(const S3Call& call) const {
       std::find(call.pass_statuses.begin(), call.pass_statuses.end(), status) !=
           call.pass_statuses.end())
     return response;
+  if (call.method == "HEAD" && status == 403 && !response->Header("x-amz-error-code"))
+    if (std::optional<absl::Status> why = WhyForbidden(call)) return *why;
   return S3ResponseError(*response, Context(call.object, call.operation, SignatureOf(*request)));
+}
+
+// A HEAD answer has no body, and S3 answers 403 both for credentials it
+// rejects and for access it denies; Stat, Delete and PutIfAbsent start with
+// HEAD, so "access denied" would hide a wrong secret key. A GET of the same
+// key carries S3's error document; its first byte at most is read.
+std::optional<absl::Status> S3Client::WhyForbidden(const S3Call& head) const {
+  S3Call probe;
+  probe.method = "GET";
+  probe.key = head.key;
+  probe.query = head.query;
+  probe.headers = {{"Range", "bytes=0-0"}};
+  probe.body_sink = [](ByteView) { return absl::CancelledError("a probe reads no data"); };
+  absl::StatusOr<HttpRequest> request = Sign(probe, absl::Now());
+  if (!request.ok()) return std::nullopt;
+  absl::StatusOr<HttpResponse> response = http_->Send(*request);
+  if (!response.ok() || response->status != 403 ||
+      !ParseS3ErrorDocument(AsChars(response->body)))
+    return std::nullopt;
+  return S3ResponseError(*response, Context(head.object, head.operation, SignatureOf(*request)));
 }
 
 }  // namespace coffer

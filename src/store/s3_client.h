@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,7 @@ class S3Client {
  private:
   S3Client(S3StoreOptions options, std::string scheme, std::string host, std::string base_path,
            std::string description, std::unique_ptr<HttpClient> http);
+  std::optional<absl::Status> WhyForbidden(const S3Call& head) const;
   S3ErrorContext Context(std::string_view object, std::string_view operation,
                          std::string_view signature) const;
 

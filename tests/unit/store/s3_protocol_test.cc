@@ -322,7 +322,7 @@ TEST_CASE("S3 multipart upload: a completion that fails inside a 200 answer abor
   CHECK(CountWithQuery(server, "DELETE", "uploadId") == 1);
 }
 
-TEST_CASE("S3 multipart PutIfAbsent puts If-None-Match on the completion; 412 is AlreadyExists") {
+TEST_CASE("S3 multipart PutIfAbsent puts If-None-Match on the completion, and 412 is AlreadyExists") {
   S3TestServer server(kCredentials, kRegion);
   MultipartScript script;
   script.complete_412_when_conditional = true;
@@ -510,6 +510,33 @@ TEST_CASE("S3 messages never show the secret key, the session token or a signatu
     CHECK_THAT(Message(s), !Catch::Contains("Signature="));
   }
   CHECK_THAT(Message(errors[0]), Catch::Contains("[redacted]"));
+}
+
+TEST_CASE("S3 HEAD answered 403 without a body is explained by a GET's error document") {
+  S3TestServer server(kCredentials, kRegion);
+  std::string code;
+  server.SetHandler([&](const RecordedRequest& r, httplib::Response& res) {
+    res.status = 403;
+    if (r.method == "GET" && !code.empty())
+      res.set_content(S3ErrorXml(code, "explained"), "application/xml");
+  });
+  server.Start();
+  std::unique_ptr<Store> store = Open(TestOptions(server));
+  code = "SignatureDoesNotMatch";
+  absl::Status s = store->Stat("config").status();
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kUnauthenticated);
+  CHECK_THAT(Message(s), Catch::Contains("S3 rejected the credentials"));
+  CHECK_THAT(Message(s), Catch::Contains(store->Describe() + ": object config"));
+  CHECK(server.Requests().back().Header("range") == "bytes=0-0");
+  CheckSigned(server.Requests().back());
+  code = "AccessDenied";
+  CHECK(store->Delete("config").code() == absl::StatusCode::kPermissionDenied);
+  CHECK(server.Count("DELETE") == 0);
+  code = "";  // No explanation either way: the HEAD's own answer stands.
+  s = store->Stat("config").status();
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(Message(s), Catch::Contains("HTTP 403"));
 }
 
 TEST_CASE("S3 Prepare creates a missing bucket in the configured region, once") {
