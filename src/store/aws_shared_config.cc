@@ -14,7 +14,8 @@ namespace {
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.front())))
     s.remove_prefix(1);
-  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -39,9 +40,8 @@ std::optional<AwsProfileSettings> ParseAwsSharedConfigSection(std::string_view t
       size_t close = line.find(']');
       // Section names are compared with inner runs of spaces as written, but
       // trimmed: "[ profile x ]" is "profile x".
-      std::string_view name = Trim(line.substr(1, close == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : close - 1));
+      std::string_view name = Trim(
+          line.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
       in_section = name == section;
       if (in_section && !out) out.emplace();
       nested_parent.clear();
@@ -89,7 +89,8 @@ absl::StatusOr<std::optional<AwsProfileSettings>> ReadAwsSharedConfigSection(
   std::fclose(file);
   if (failed) return absl::UnavailableError(StoreCat("cannot read ", path, ": read error"));
   if (text.size() >= kMaxBytes)
-    return absl::InvalidArgumentError(StoreCat(path, " is larger than 1 MiB; not an AWS config file"));
+    return absl::InvalidArgumentError(
+        StoreCat(path, " is larger than 1 MiB; not an AWS config file"));
   return ParseAwsSharedConfigSection(text, section);
 }
 

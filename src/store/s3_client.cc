@@ -43,9 +43,9 @@ absl::StatusOr<std::unique_ptr<S3Client>> S3Client::Create(const S3StoreOptions&
   COFFER_RETURN_IF_ERROR(ValidateS3BucketName(options.bucket));
   COFFER_RETURN_IF_ERROR(ValidateS3Prefix(options.prefix));
   if (options.credentials.access_key_id.empty() || options.credentials.secret_access_key.empty())
-    return absl::UnauthenticatedError(
-        StoreCat("S3 store s3://", options.bucket, ": no credentials (access key id and secret "
-                 "access key are required)"));
+    return absl::UnauthenticatedError(StoreCat("S3 store s3://", options.bucket,
+                                               ": no credentials (access key id and secret "
+                                               "access key are required)"));
   std::string scheme = "https";
   std::string host_port;
   if (options.endpoint.empty()) {
@@ -81,8 +81,7 @@ absl::StatusOr<std::unique_ptr<S3Client>> S3Client::Create(const S3StoreOptions&
 }
 
 S3Client::S3Client(S3StoreOptions options, std::string scheme, std::string host,
-                   std::string base_path, std::string description,
-                   std::unique_ptr<HttpClient> http)
+                   std::string base_path, std::string description, std::unique_ptr<HttpClient> http)
     : options_(std::move(options)),
       scheme_(std::move(scheme)),
       host_(std::move(host)),
@@ -108,9 +107,9 @@ absl::StatusOr<HttpRequest> S3Client::Sign(const S3Call& call, absl::Time now) c
   for (const auto& header : call.headers) to_sign.headers.push_back(header);
   to_sign.payload_hash = SigV4PayloadHash(call.body);
   to_sign.add_content_sha256_header = true;
-  COFFER_ASSIGN_OR_RETURN(SigV4Signature signature,
-                          SignSigV4(to_sign, options_.credentials,
-                                    SigV4Scope{options_.region, "s3", now}));
+  COFFER_ASSIGN_OR_RETURN(
+      SigV4Signature signature,
+      SignSigV4(to_sign, options_.credentials, SigV4Scope{options_.region, "s3", now}));
   HttpRequest request;
   request.method = call.method;
   request.url = url + EncodedQuery(call.query);
@@ -174,8 +173,7 @@ std::optional<absl::Status> S3Client::WhyForbidden(const S3Call& head) const {
   absl::StatusOr<HttpRequest> request = Sign(probe, absl::Now());
   if (!request.ok()) return std::nullopt;
   absl::StatusOr<HttpResponse> response = http_->Send(*request);
-  if (!response.ok() || response->status != 403 ||
-      !ParseS3ErrorDocument(AsChars(response->body)))
+  if (!response.ok() || response->status != 403 || !ParseS3ErrorDocument(AsChars(response->body)))
     return std::nullopt;
   return S3ResponseError(*response, Context(head.object, head.operation, SignatureOf(*request)));
 }

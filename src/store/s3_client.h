@@ -5,6 +5,8 @@
 // signs it with SigV4 over the body's SHA-256, sends it through HttpClient,
 // and turns any answer the caller did not ask to see into an absl::Status
 // (s3_errors.h) that names the store and the object and never a secret.
+// A HEAD refused with a bare 403 is followed by a one-byte GET of the same
+// key, whose error document tells rejected credentials from denied access.
 //
 // Thread-safety: const methods may be called concurrently.
 #pragma once
@@ -27,8 +29,8 @@ namespace coffer {
 
 struct S3Call {
   std::string method = "GET";
-  std::string key;    // The full S3 key (store prefix included); "" for the bucket itself.
-  SigV4Pairs query;   // Raw names and values, encoded when sent.
+  std::string key;      // The full S3 key (store prefix included); "" for the bucket itself.
+  SigV4Pairs query;     // Raw names and values, encoded when sent.
   HttpHeaders headers;  // Besides Host and the x-amz-* the signer adds; all are signed.
   ByteView body;        // Must outlive Send.
   std::function<absl::Status(ByteView)> body_sink;  // See HttpRequest::body_sink.
@@ -75,7 +77,7 @@ class S3Client {
 
   const S3StoreOptions options_;
   const std::string scheme_;
-  const std::string host_;       // Host header: "bucket.s3.us-east-1.amazonaws.com", "127.0.0.1:9000".
+  const std::string host_;  // Host header: "bucket.s3.us-east-1.amazonaws.com", "127.0.0.1:9000".
   const std::string base_path_;  // "/bucket" (path style) or "" (virtual-hosted).
   const std::string description_;
   const std::unique_ptr<HttpClient> http_;

@@ -30,8 +30,8 @@ std::string ReplaceAll(std::string text, std::string_view from, std::string_view
 
 }  // namespace
 
-std::string S3SanitizeServerText(std::string_view text, const std::vector<std::string_view>& secrets,
-                                 size_t limit) {
+std::string S3SanitizeServerText(std::string_view text,
+                                 const std::vector<std::string_view>& secrets, size_t limit) {
   // Secrets first, on the whole text: shortening could cut one in half.
   std::string out(text);
   for (std::string_view secret : secrets) out = ReplaceAll(std::move(out), secret, "[redacted]");
@@ -85,11 +85,11 @@ absl::Status S3ResponseError(const HttpResponse& response, const S3ErrorContext&
   if (OneOf(code, {"AccessDenied", "AllAccessDisabled", "AccountProblem"}))
     return absl::PermissionDeniedError(StoreCat(where, ": access denied: ", detail, from));
   if (code.empty() && status == 403)
-    return absl::PermissionDeniedError(StoreCat(
-        where,
-        ": access denied (HTTP 403; S3 also answers 403 for a missing object when the "
-        "credentials may not list the bucket)",
-        from));
+    return absl::PermissionDeniedError(
+        StoreCat(where,
+                 ": access denied (HTTP 403; S3 also answers 403 for a missing object when the "
+                 "credentials may not list the bucket)",
+                 from));
 
   // A bucket in another region: S3 redirects (301/307) or rejects the scope.
   std::string bucket_region;

@@ -29,7 +29,7 @@
 namespace coffer {
 
 struct S3ErrorContext {
-  std::string_view store;              // Describe() of the store.
+  std::string_view store;  // Describe() of the store.
   std::string_view bucket;
   std::string_view region;             // The configured region.
   std::string_view credential_source;  // Where the credentials came from.
@@ -42,7 +42,7 @@ absl::Status S3ResponseError(const HttpResponse& response, const S3ErrorContext&
 
 // `text` shortened to `limit` bytes, control characters replaced by spaces,
 // and every occurrence of a non-empty secret replaced by "[redacted]".
-std::string S3SanitizeServerText(std::string_view text, const std::vector<std::string_view>& secrets,
-                                 size_t limit = 400);
+std::string S3SanitizeServerText(std::string_view text,
+                                 const std::vector<std::string_view>& secrets, size_t limit = 400);
 
 }  // namespace coffer

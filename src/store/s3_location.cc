@@ -69,7 +69,8 @@ class ProfileFiles {
       if (credentials_path_.empty()) {
         credentials_.emplace();
       } else {
-        COFFER_ASSIGN_OR_RETURN(credentials_, ReadAwsSharedConfigSection(credentials_path_, profile_));
+        COFFER_ASSIGN_OR_RETURN(credentials_,
+                                ReadAwsSharedConfigSection(credentials_path_, profile_));
       }
     }
     return &*credentials_;
@@ -79,8 +80,8 @@ class ProfileFiles {
     if (!config_) {
       config_.emplace();
       if (!config_path_.empty()) {
-        COFFER_ASSIGN_OR_RETURN(*config_,
-                                ReadAwsSharedConfigSection(config_path_, AwsConfigSection(profile_)));
+        COFFER_ASSIGN_OR_RETURN(
+            *config_, ReadAwsSharedConfigSection(config_path_, AwsConfigSection(profile_)));
         // Some tools write the default profile as "[profile default]".
         if (!*config_ && profile_ == "default") {
           COFFER_ASSIGN_OR_RETURN(*config_,
@@ -130,8 +131,8 @@ absl::StatusOr<std::optional<SigV4Credentials>> CredentialsFromProfile(
                                Setting(settings, "aws_secret_access_key"),
                                Setting(settings, "aws_session_token")};
   if (credentials.access_key_id.empty() && credentials.secret_access_key.empty()) {
-    for (const char* unsupported :
-         {"role_arn", "credential_process", "sso_session", "sso_start_url", "web_identity_token_file"})
+    for (const char* unsupported : {"role_arn", "credential_process", "sso_session",
+                                    "sso_start_url", "web_identity_token_file"})
       if (settings.count(unsupported))
         return absl::UnauthenticatedError(
             StoreCat(where, " uses ", unsupported,
@@ -196,10 +197,9 @@ absl::Status ResolveCredentials(const EnvLookup& env, ProfileFiles& files,
     return path.empty() ? std::string("(no file: HOME is not set)") : path;
   };
   if (files.explicit_profile() && !profile_seen)
-    return absl::UnauthenticatedError(
-        StoreCat("no S3 credentials: AWS_PROFILE names ", profile, ", which is in neither ",
-                 file_or_unset(files.credentials_path()), " nor ",
-                 file_or_unset(files.config_path())));
+    return absl::UnauthenticatedError(StoreCat(
+        "no S3 credentials: AWS_PROFILE names ", profile, ", which is in neither ",
+        file_or_unset(files.credentials_path()), " nor ", file_or_unset(files.config_path())));
   return absl::UnauthenticatedError(StoreCat(
       "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN "
       "for temporary credentials), or give ",
@@ -233,9 +233,7 @@ absl::Status ValidateS3BucketName(std::string_view bucket) {
     if (!absl::ascii_islower(u) && !absl::ascii_isdigit(u) && c != '.' && c != '-')
       return bad("only lower-case letters, digits, '.' and '-' are allowed");
   }
-  auto alnum = [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c));
-  };
+  auto alnum = [](char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); };
   if (!alnum(bucket.front()) || !alnum(bucket.back()))
     return bad("it must start and end with a letter or digit");
   if (bucket.find("..") != std::string_view::npos) return bad("\"..\" is not allowed");
@@ -293,14 +291,14 @@ absl::StatusOr<S3AddressingStyle> ParseS3AddressingStyle(std::string_view value,
   if (lower == "path") return S3AddressingStyle::kPath;
   if (lower == "virtual") return S3AddressingStyle::kVirtualHosted;
   if (lower == "auto") return S3AddressingStyle::kAuto;
-  return absl::InvalidArgumentError(
-      StoreCat(source, " \"", value, "\" is not an S3 addressing style; expected path, virtual or auto"));
+  return absl::InvalidArgumentError(StoreCat(
+      source, " \"", value, "\" is not an S3 addressing style; expected path, virtual or auto"));
 }
 
 absl::StatusOr<S3EndpointUrl> ParseS3EndpointUrl(std::string_view url, std::string_view source) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(StoreCat(source, " \"", RedactUrl(url), "\" ", why,
-                                               "; expected http(s)://HOST[:PORT]"));
+    return absl::InvalidArgumentError(
+        StoreCat(source, " \"", RedactUrl(url), "\" ", why, "; expected http(s)://HOST[:PORT]"));
   };
   S3EndpointUrl out;
   size_t sep = url.find("://");
@@ -315,7 +313,8 @@ absl::StatusOr<S3EndpointUrl> ParseS3EndpointUrl(std::string_view url, std::stri
   if (authority.find('@') != std::string_view::npos) return bad("contains user info");
   if (authority.empty()) return bad("has no host");
   for (char c : authority)
-    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || absl::ascii_iscntrl(static_cast<unsigned char>(c)))
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
+        absl::ascii_iscntrl(static_cast<unsigned char>(c)))
       return bad("contains white space or control characters");
   // Drop a port that is the scheme's default: it is not part of the Host header.
   std::string host_port = absl::AsciiStrToLower(std::string(authority));
@@ -345,7 +344,6 @@ namespace {
 
 // Region, endpoint and addressing, each from the environment or the config file.
 absl::Status ResolveSettings(const EnvLookup& env, ProfileFiles& files, S3StoreOptions& options) {
-
   const std::string in_config = StoreCat(" in ", files.config_path());
   if (auto region = FirstSet(env, {"AWS_REGION", "AWS_DEFAULT_REGION"})) {
     COFFER_RETURN_IF_ERROR(ValidateRegion(region->second, region->first));

@@ -128,11 +128,12 @@ class MultipartUpload {
     call.pass_statuses = {404};  // Already gone: nothing left to abort.
     absl::StatusOr<HttpResponse> aborted = client_.Send(call);
     if (aborted.ok()) return status;
-    return absl::Status(status.code(),
-                        StoreCat(std::string(status.message()), " (aborting multipart upload ", upload_id_,
-                                 " failed too, its parts may stay stored until a lifecycle rule "
-                                 "removes them: ",
-                                 std::string(aborted.status().message()), ")"));
+    return absl::Status(
+        status.code(),
+        StoreCat(std::string(status.message()), " (aborting multipart upload ", upload_id_,
+                 " failed too, its parts may stay stored until a lifecycle rule "
+                 "removes them: ",
+                 std::string(aborted.status().message()), ")"));
   }
 
   absl::Status Error(const absl::Status& status, std::string_view what) const {

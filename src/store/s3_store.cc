@@ -24,6 +24,8 @@ namespace {
 
 // S3 refuses single PUTs above 5 GiB, whatever the threshold says.
 constexpr uint64_t kMaxSinglePut = uint64_t{5} << 30;
+// Ranges up to this size are read into a buffer of their size at once.
+constexpr uint64_t kUncheckedRangeBytes = uint64_t{64} << 20;
 
 std::optional<uint64_t> ParseUint(std::string_view text) {
   uint64_t value = 0;
@@ -99,8 +101,7 @@ class S3Store final : public Store {
  public:
   explicit S3Store(std::unique_ptr<S3Client> client)
       : client_(std::move(client)),
-        key_prefix_(client_->options().prefix.empty() ? ""
-                                                      : client_->options().prefix + "/") {}
+        key_prefix_(client_->options().prefix.empty() ? "" : client_->options().prefix + "/") {}
 
   absl::Status Put(std::string_view name, ByteView data) override {
     COFFER_RETURN_IF_ERROR(CheckObjectName(Describe(), name));
@@ -137,6 +138,12 @@ class S3Store final : public Store {
       COFFER_ASSIGN_OR_RETURN(ObjectInfo info, Stat(name));
       COFFER_RETURN_IF_ERROR(CheckObjectRange(Describe(), name, info.size, offset, length));
       return Bytes();
+    }
+    // A large range is checked against the object's size before its buffer
+    // is allocated: a caller's wrong length must not cost terabytes of memory.
+    if (length > kUncheckedRangeBytes) {
+      COFFER_ASSIGN_OR_RETURN(ObjectInfo info, Stat(name));
+      COFFER_RETURN_IF_ERROR(CheckObjectRange(Describe(), name, info.size, offset, length));
     }
     return ReadRange(name, offset, length);
   }
@@ -208,9 +215,10 @@ class S3Store final : public Store {
     const std::string body =
         region == "us-east-1"
             ? ""
-            : StoreCat("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-                       "<LocationConstraint>",
-                       region, "</LocationConstraint></CreateBucketConfiguration>");
+            : StoreCat(
+                  "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                  "<LocationConstraint>",
+                  region, "</LocationConstraint></CreateBucketConfiguration>");
     create.body = AsBytes(body);
     create.pass_statuses = {409};
     COFFER_ASSIGN_OR_RETURN(HttpResponse created, client_->Send(create));
@@ -306,7 +314,8 @@ class S3Store final : public Store {
       // transfer failure, ask whether the range was beyond the end.
       if (response.status().code() == absl::StatusCode::kUnavailable) {
         absl::StatusOr<ObjectInfo> info = Stat(name);
-        if (info.ok()) COFFER_RETURN_IF_ERROR(CheckObjectRange(Describe(), name, info->size, offset, length));
+        if (info.ok())
+          COFFER_RETURN_IF_ERROR(CheckObjectRange(Describe(), name, info->size, offset, length));
       }
       return response.status();
     }
@@ -326,11 +335,10 @@ class S3Store final : public Store {
                                   header.value_or(""), "\" or length ", out.size()));
     if (out.size() < length) {
       // The object ends inside the range: S3 sends what there is.
-      if (range->total)
-        return CheckObjectRange(Describe(), name, *range->total, offset, length);
-      return ObjectError(absl::StatusCode::kInvalidArgument, Describe(), name,
-                         StoreCat("range [", offset, ", +", length,
-                                  ") lies beyond the end of the object"));
+      if (range->total) return CheckObjectRange(Describe(), name, *range->total, offset, length);
+      return ObjectError(
+          absl::StatusCode::kInvalidArgument, Describe(), name,
+          StoreCat("range [", offset, ", +", length, ") lies beyond the end of the object"));
     }
     return out;
   }

@@ -1,8 +1,7 @@
 #include "store/s3_xml.h"
 
-#include <pugixml.hpp>
-
 #include <charconv>
+#include <pugixml.hpp>
 
 #include "absl/status/status.h"
 #include "store/store_errors.h"
@@ -14,14 +13,14 @@ namespace {
 absl::StatusOr<pugi::xml_node> Root(pugi::xml_document& doc, std::string_view body,
                                     std::string_view what, std::string_view expected_root) {
   if (body.empty())
-    return absl::UnavailableError(StoreCat("empty ", what, " response (expected <",
-                                           expected_root, ">)"));
+    return absl::UnavailableError(
+        StoreCat("empty ", what, " response (expected <", expected_root, ">)"));
   pugi::xml_parse_result parsed =
       doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
-                    pugi::encoding_utf8);
+                      pugi::encoding_utf8);
   if (!parsed)
-    return absl::UnavailableError(StoreCat("malformed ", what, " response: ",
-                                           parsed.description(), " at byte ", parsed.offset));
+    return absl::UnavailableError(StoreCat("malformed ", what, " response: ", parsed.description(),
+                                           " at byte ", parsed.offset));
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()) != expected_root)
     return absl::UnavailableError(StoreCat("unexpected ", what, " response: root element <",
@@ -48,10 +47,17 @@ int HexValue(char c) {
 void AppendEscaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -98,8 +104,8 @@ absl::StatusOr<S3ListPage> ParseS3ListObjectsV2(std::string_view body) {
     }
     std::optional<uint64_t> size = ParseUint(contents.child("Size").text().get());
     if (!size)
-      return absl::UnavailableError(StoreCat("malformed ListObjectsV2 response: key \"",
-                                             object.key, "\" has no valid <Size>"));
+      return absl::UnavailableError(StoreCat("malformed ListObjectsV2 response: key \"", object.key,
+                                             "\" has no valid <Size>"));
     object.size = *size;
     page.objects.push_back(std::move(object));
   }

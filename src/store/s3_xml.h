@@ -20,7 +20,7 @@ struct S3ErrorDocument {
   std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", ...
   std::string message;  // Free text from the server.
   std::string bucket_name;
-  std::string region;                         // <Region>, on some redirects.
+  std::string region;                          // <Region>, on some redirects.
   std::optional<uint64_t> actual_object_size;  // <ActualObjectSize>, with InvalidRange.
 };
 

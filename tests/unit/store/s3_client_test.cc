@@ -3,7 +3,6 @@
 #include "store/s3_client.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -87,20 +86,20 @@ TEST_CASE("S3 in China's regions uses the amazonaws.com.cn domain") {
 TEST_CASE("a signed S3 request carries the date, payload hash, token and Authorization") {
   S3StoreOptions options = Options("bkt", "", S3AddressingStyle::kAuto);
   options.credentials.session_token = "tok";
-  absl::StatusOr<HttpRequest> request =
-      Client(options)->Sign(S3Call{"PUT", "pfx/k", {}, {{"Content-MD5", "x"}}, AsBytes("body"),
-                                   {}, {}, "k", ""},
-                            absl::FromUnixSeconds(1700000000));
+  absl::StatusOr<HttpRequest> request = Client(options)->Sign(
+      S3Call{"PUT", "pfx/k", {}, {{"Content-MD5", "x"}}, AsBytes("body"), {}, {}, "k", ""},
+      absl::FromUnixSeconds(1700000000));
   REQUIRE(request.ok());
   std::map<std::string, std::string> headers(request->headers.begin(), request->headers.end());
   CHECK(headers["x-amz-date"] == "20231114T221320Z");
   CHECK(headers["x-amz-content-sha256"] == SigV4PayloadHash(AsBytes("body")));
   CHECK(headers["x-amz-security-token"] == "tok");
   CHECK(headers["Content-MD5"] == "x");
-  CHECK_THAT(headers["Authorization"],
-             Catch::StartsWith("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-3/s3/aws4_request, "
-                               "SignedHeaders=content-md5;host;x-amz-content-sha256;x-amz-date;"
-                               "x-amz-security-token, Signature="));
+  CHECK_THAT(
+      headers["Authorization"],
+      Catch::StartsWith("AWS4-HMAC-SHA256 Credential=AKID/20231114/eu-west-3/s3/aws4_request, "
+                        "SignedHeaders=content-md5;host;x-amz-content-sha256;x-amz-date;"
+                        "x-amz-security-token, Signature="));
 }
 
 TEST_CASE("NewS3Store refuses options that cannot work, saying why") {

@@ -2,7 +2,6 @@
 #include "store/s3_errors.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "store_conformance.h"
@@ -84,10 +83,10 @@ TEST_CASE("S3 error codes map to Store error codes, naming store and object") {
 }
 
 TEST_CASE("credential errors say where the credentials came from") {
-  absl::Status s = S3ResponseError(
-      Answer(403, ErrorXml("SignatureDoesNotMatch", "The request signature we calculated does "
-                                                    "not match the signature you provided.")),
-      Context());
+  absl::Status s = S3ResponseError(Answer(403, ErrorXml("SignatureDoesNotMatch",
+                                                        "The request signature we calculated does "
+                                                        "not match the signature you provided.")),
+                                   Context());
   CHECK(Message(s) ==
         "S3 rejected the credentials for S3 store s3://bkt/pfx at http://127.0.0.1:9000: object "
         "data/ab/obj: SignatureDoesNotMatch: The request signature we calculated does not match "
@@ -98,12 +97,10 @@ TEST_CASE("credential errors say where the credentials came from") {
 TEST_CASE("answers without a body (HEAD) are mapped by status, or by x-amz-error-code") {
   CHECK(S3ResponseError(Answer(404), Context()).code() == absl::StatusCode::kNotFound);
   CHECK(S3ResponseError(Answer(403), Context()).code() == absl::StatusCode::kPermissionDenied);
-  CHECK_THAT(Message(S3ResponseError(Answer(403), Context())),
-             Catch::Contains("missing object"));
+  CHECK_THAT(Message(S3ResponseError(Answer(403), Context())), Catch::Contains("missing object"));
   CHECK(S3ResponseError(Answer(503), Context()).code() == absl::StatusCode::kUnavailable);
   CHECK(S3ResponseError(Answer(400), Context()).code() == absl::StatusCode::kInvalidArgument);
-  CHECK(S3ResponseError(Answer(403, "", {{"x-amz-error-code", "SignatureDoesNotMatch"}}),
-                        Context())
+  CHECK(S3ResponseError(Answer(403, "", {{"x-amz-error-code", "SignatureDoesNotMatch"}}), Context())
             .code() == absl::StatusCode::kUnauthenticated);
   // A 404 about no object in particular (a listing) is still NotFound.
   absl::Status listing = S3ResponseError(Answer(404), Context(""));
@@ -112,11 +109,13 @@ TEST_CASE("answers without a body (HEAD) are mapped by status, or by x-amz-error
 }
 
 TEST_CASE("a bucket in another region is FailedPrecondition naming the region to set") {
-  absl::Status s = S3ResponseError(
-      Answer(301, ErrorXml("PermanentRedirect", "The bucket you are attempting to access must be "
-                                                "addressed using the specified endpoint."),
-             {{"x-amz-bucket-region", "eu-west-2"}}),
-      Context());
+  absl::Status s =
+      S3ResponseError(Answer(301,
+                             ErrorXml("PermanentRedirect",
+                                      "The bucket you are attempting to access must be "
+                                      "addressed using the specified endpoint."),
+                             {{"x-amz-bucket-region", "eu-west-2"}}),
+                      Context());
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(Message(s), Catch::Contains("AWS_REGION=eu-west-2"));
   s = S3ResponseError(
@@ -132,7 +131,8 @@ TEST_CASE("server text never carries a secret, a token or the signature into a m
   const std::string echo = "secret " + std::string(kSecret) + " token " + std::string(kToken) +
                            " sig " + std::string(kSignature);
   for (int status : {400, 403, 404, 500}) {
-    for (const char* code : {"SignatureDoesNotMatch", "AccessDenied", "Whatever", "InternalError"}) {
+    for (const char* code :
+         {"SignatureDoesNotMatch", "AccessDenied", "Whatever", "InternalError"}) {
       absl::Status s = S3ResponseError(Answer(status, ErrorXml(code, echo)), Context());
       INFO(s.ToString());
       CHECK_THAT(Message(s), !Catch::Contains(std::string(kSecret)));
@@ -154,7 +154,9 @@ TEST_CASE("server text is shortened and stripped of control characters") {
   std::string out = S3SanitizeServerText(long_text, {}, 100);
   CHECK(out.size() <= 100 + std::string("…").size());
   CHECK(out.find('\n') == std::string::npos);
-  CHECK(S3SanitizeServerText("a\tb\x01" "c", {}) == "a b c");
+  CHECK(S3SanitizeServerText("a\tb\x01"
+                             "c",
+                             {}) == "a b c");
   // Cut at a character boundary, not inside "é".
   std::string cut = S3SanitizeServerText("aaaé", {}, 4);
   CHECK(cut == "aaa…");

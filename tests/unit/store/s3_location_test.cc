@@ -5,7 +5,6 @@
 #include "store/s3_location.h"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -81,22 +80,16 @@ TEST_CASE("malformed s3:// locations are InvalidArgument saying which part is wr
   struct Case {
     std::string rest, says;
   };
-  for (const Case& c : {Case{"", "names no bucket"},
-                        Case{"/prefix", "names no bucket"},
-                        Case{"ab", "3 to 63 characters"},
-                        Case{std::string(64, 'a'), "3 to 63 characters"},
-                        Case{"My-Bucket/x", "upper-case"},
-                        Case{"bucket_name", "only lower-case letters, digits"},
-                        Case{"-bucket", "start and end with a letter or digit"},
-                        Case{"bucket-", "start and end with a letter or digit"},
-                        Case{"a..b", "\"..\" is not allowed"},
-                        Case{"192.168.1.10", "IP address"},
-                        Case{"bucket//x", "empty component"},
-                        Case{"bucket/a//b", "empty component"},
-                        Case{"bucket/a/../b", "\"..\" components"},
-                        Case{"bucket/./b", "\".\" and \"..\""},
-                        Case{"bucket/x?versionId=1", "query"},
-                        Case{"bucket/x#frag", "fragment"}}) {
+  for (const Case& c :
+       {Case{"", "names no bucket"}, Case{"/prefix", "names no bucket"},
+        Case{"ab", "3 to 63 characters"}, Case{std::string(64, 'a'), "3 to 63 characters"},
+        Case{"My-Bucket/x", "upper-case"}, Case{"bucket_name", "only lower-case letters, digits"},
+        Case{"-bucket", "start and end with a letter or digit"},
+        Case{"bucket-", "start and end with a letter or digit"},
+        Case{"a..b", "\"..\" is not allowed"}, Case{"192.168.1.10", "IP address"},
+        Case{"bucket//x", "empty component"}, Case{"bucket/a//b", "empty component"},
+        Case{"bucket/a/../b", "\"..\" components"}, Case{"bucket/./b", "\".\" and \"..\""},
+        Case{"bucket/x?versionId=1", "query"}, Case{"bucket/x#frag", "fragment"}}) {
     INFO("s3://" << c.rest);
     absl::StatusOr<S3Location> location = ParseS3Location(c.rest);
     REQUIRE_FALSE(location.ok());
@@ -194,12 +187,12 @@ TEST_CASE("S3 credentials and region come from ~/.aws files for AWS_PROFILE or d
     CHECK(options.endpoint == "https://minio.example.com:9000");
   }
   SECTION("environment variables take precedence over the files") {
-    S3StoreOptions options = MustResolve(
-        "bucket", With(kEnvCredentials, {{"HOME", h},
-                                         {"AWS_PROFILE", "work"},
-                                         {"AWS_DEFAULT_REGION", "us-west-1"},
-                                         {"AWS_ENDPOINT_URL", "http://127.0.0.1:9000"},
-                                         {"COFFER_S3_ADDRESSING", "virtual"}}));
+    S3StoreOptions options =
+        MustResolve("bucket", With(kEnvCredentials, {{"HOME", h},
+                                                     {"AWS_PROFILE", "work"},
+                                                     {"AWS_DEFAULT_REGION", "us-west-1"},
+                                                     {"AWS_ENDPOINT_URL", "http://127.0.0.1:9000"},
+                                                     {"COFFER_S3_ADDRESSING", "virtual"}}));
     CHECK(options.credentials.access_key_id == "AKIDENV");
     CHECK(options.region == "us-west-1");
     CHECK(options.endpoint == "http://127.0.0.1:9000");
@@ -241,8 +234,9 @@ TEST_CASE("a profile without usable keys says what it lacks and never shows a se
   Write(home / ".aws/credentials",
         "[half]\naws_secret_access_key = half-secret-Kq2\n"
         "[role]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = half\n");
-  Write(home / ".aws/config", "[profile fromconfig]\naws_access_key_id = AKIDCONF\n"
-                              "aws_secret_access_key = conf-secret\n");
+  Write(home / ".aws/config",
+        "[profile fromconfig]\naws_access_key_id = AKIDCONF\n"
+        "aws_secret_access_key = conf-secret\n");
   const std::string h = home.path().string();
   absl::Status s = ResolveError("bucket", {{"HOME", h}, {"AWS_PROFILE", "half"}});
   CHECK(s.code() == absl::StatusCode::kUnauthenticated);
@@ -266,8 +260,10 @@ TEST_CASE("bad region, endpoint or addressing values name their variable") {
   for (const Case& c :
        {Case{{{"AWS_REGION", "US East"}}, "AWS_REGION \"US East\" is not an AWS region"},
         Case{{{"AWS_ENDPOINT_URL", "ftp://x"}}, "AWS_ENDPOINT_URL \"ftp://x\" is not an http"},
-        Case{{{"AWS_ENDPOINT_URL", "localhost:9000"}}, "AWS_ENDPOINT_URL \"localhost:9000\" has no scheme"},
-        Case{{{"AWS_ENDPOINT_URL_S3", "http://h/base"}}, "AWS_ENDPOINT_URL_S3 \"http://h/base\" has a path"},
+        Case{{{"AWS_ENDPOINT_URL", "localhost:9000"}},
+             "AWS_ENDPOINT_URL \"localhost:9000\" has no scheme"},
+        Case{{{"AWS_ENDPOINT_URL_S3", "http://h/base"}},
+             "AWS_ENDPOINT_URL_S3 \"http://h/base\" has a path"},
         Case{{{"AWS_ENDPOINT_URL", "http://user:pw-Secret@h:9000"}}, "contains user info"},
         Case{{{"AWS_ENDPOINT_URL", "http://h:port"}}, "bad port"},
         Case{{{"COFFER_S3_ADDRESSING", "sideways"}}, "COFFER_S3_ADDRESSING \"sideways\""}}) {

@@ -2,8 +2,9 @@
 // tests/servers/with_servers.py; see the ctest test "store: s3 against a real
 // server"). These cases are tagged [server][s3]: the normal run excludes them,
 // and they fail, never skip, when the server's environment is missing.
-#include <catch2/catch.hpp>
+#include "store/s3_store.h"
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -12,7 +13,6 @@
 
 #include "absl/strings/match.h"
 #include "store/s3_location.h"
-#include "store/s3_store.h"
 #include "store_conformance.h"
 #include "support/tree_builder.h"
 

@@ -58,10 +58,9 @@ std::string CheckSignature(const RecordedRequest& r, const SigV4Credentials& cre
   const std::string date = r.Header("x-amz-date");
   if (date.size() != 16 || date[8] != 'T' || date[15] != 'Z') return "bad x-amz-date";
   auto field = [&](size_t at, size_t n) { return std::stoi(date.substr(at, n)); };
-  absl::Time time = absl::FromCivil(
-      absl::CivilSecond(field(0, 4), field(4, 2), field(6, 2), field(9, 2), field(11, 2),
-                        field(13, 2)),
-      absl::UTCTimeZone());
+  absl::Time time = absl::FromCivil(absl::CivilSecond(field(0, 4), field(4, 2), field(6, 2),
+                                                      field(9, 2), field(11, 2), field(13, 2)),
+                                    absl::UTCTimeZone());
   SigV4Request request;
   request.method = r.method;
   request.canonical_uri = r.path;
@@ -129,9 +128,7 @@ void S3TestServer::Start() {
   REQUIRE(server_.is_running());
 }
 
-std::string S3TestServer::Endpoint() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string S3TestServer::Endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void S3TestServer::Serve(const httplib::Request& req, httplib::Response& res) {
   RecordedRequest r;
@@ -139,7 +136,8 @@ void S3TestServer::Serve(const httplib::Request& req, httplib::Response& res) {
   r.target = req.target;
   size_t question = r.target.find('?');
   r.path = r.target.substr(0, question);
-  if (question != std::string::npos) r.query = ParseQuery(std::string_view(r.target).substr(question + 1));
+  if (question != std::string::npos)
+    r.query = ParseQuery(std::string_view(r.target).substr(question + 1));
   for (const auto& [name, value] : req.headers) r.headers[absl::AsciiStrToLower(name)] = value;
   r.body = req.body;
   r.signature_problem = CheckSignature(r, credentials_, region_);

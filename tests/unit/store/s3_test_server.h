@@ -9,7 +9,6 @@
 #include <httplib.h>
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <map>
 #include <mutex>
@@ -23,8 +22,8 @@ namespace coffer::testing {
 
 struct RecordedRequest {
   std::string method;
-  std::string target;  // Raw request target: encoded path and query, as sent.
-  std::string path;    // `target` up to '?'.
+  std::string target;                        // Raw request target: encoded path and query, as sent.
+  std::string path;                          // `target` up to '?'.
   std::map<std::string, std::string> query;  // Decoded.
   std::map<std::string, std::string> headers;  // Lower-case names.
   std::string body;

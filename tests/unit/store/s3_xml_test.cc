@@ -2,7 +2,6 @@
 #include "store/s3_xml.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "store_conformance.h"
@@ -31,7 +30,8 @@ TEST_CASE("ListObjectsV2 pages give keys, sizes and the continuation token") {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
       "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
       "<Name>b</Name><Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys>"
-      "<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>"
+      "<IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/"
+      "wm36Hy4vbOwM=</NextContinuationToken>"
       "<Contents><Key>p/a &amp; b</Key><Size>12</Size><ETag>\"x\"</ETag></Contents>"
       "<Contents><Key>p/ </Key><Size>0</Size></Contents>"
       "</ListBucketResult>");
@@ -55,9 +55,8 @@ TEST_CASE("ListObjectsV2 keys are URL-decoded only when the server says it encod
   REQUIRE(encoded.ok());
   CHECK(encoded->url_encoded);
   CHECK(encoded->objects.at(0).key == "p/with space+plus%🦀\ttab");
-  absl::StatusOr<S3ListPage> raw =
-      ParseS3ListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated>" + contents +
-                           "</ListBucketResult>");
+  absl::StatusOr<S3ListPage> raw = ParseS3ListObjectsV2(
+      "<ListBucketResult><IsTruncated>false</IsTruncated>" + contents + "</ListBucketResult>");
   REQUIRE(raw.ok());
   CHECK(raw->objects.at(0).key == "p/with+space%2Bplus%25%F0%9F%A6%80%09tab");
   CHECK_FALSE(raw->truncated);
