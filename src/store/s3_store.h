@@ -47,6 +47,18 @@
 // so the store asks with HEAD first (a race with another deleter may still
 // report success for an object someone else removed).
 //
+// Reads: GetRange streams the body straight into a buffer of the range's size
+// (HttpClient's body_sink), and refuses a server that sends more; a range over
+// 64 MiB is checked against the object's size (HEAD) before its buffer is
+// allocated. Get moves HttpClient's buffer out (pre-sized from Content-Length).
+//
+// Servers that deviate, handled without knowing which server it is: keys in
+// listings that a server escaped twice (s3rver ignores encoding-type=url and
+// double-escapes & < > ') are resolved by asking HEAD which spelling exists;
+// a range read that fails in transfer asks for the object's size, so a range
+// beyond the end is still InvalidArgument (s3rver promises one byte of an
+// empty object and never sends it).
+//
 // Thread-safety: every method may be called concurrently.
 #pragma once
 
