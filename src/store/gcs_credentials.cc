@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <utility>
@@ -77,7 +78,9 @@ class ServiceAccountTokenSource final : public GcsTokenSource {
   absl::StatusOr<std::string> Token() override {
     absl::MutexLock lock(&mu_);
     const absl::Time now = options_.clock();
-    if (!token_.empty() && expiry_ - now > options_.refresh_margin) return token_;
+    // Short-lived tokens are refreshed halfway, not on every call.
+    const absl::Duration margin = std::min(options_.refresh_margin, lifetime_ / 2);
+    if (!token_.empty() && expiry_ - now > margin) return token_;
     absl::StatusOr<Fetched> fetched = Fetch(now);
     if (!fetched.ok()) {
       // An early refresh that failed leaves a token that still works.
@@ -86,7 +89,8 @@ class ServiceAccountTokenSource final : public GcsTokenSource {
     }
     Wipe(token_);
     token_ = std::move(fetched->token);
-    expiry_ = now + fetched->lifetime;
+    lifetime_ = fetched->lifetime;
+    expiry_ = now + lifetime_;
     return token_;
   }
 
@@ -183,6 +187,7 @@ class ServiceAccountTokenSource final : public GcsTokenSource {
   absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Duration lifetime_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

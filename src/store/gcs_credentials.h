@@ -9,7 +9,9 @@
 //     the key's token_uri for an access token (grant type
 //     urn:ietf:params:oauth:grant-type:jwt-bearer, scope devstorage.read_write);
 //     the token is cached and fetched again once less than `refresh_margin`
-//     (5 minutes) of its lifetime remains, or after the server refused it.
+//     (5 minutes; half the lifetime for tokens living under 10 minutes) of its
+//     lifetime remains, or after the server refused it. Should that early
+//     refresh fail, the old token is used until it expires.
 // Without either, Unauthenticated naming both variables. (With
 // STORAGE_EMULATOR_HOST the GCS store asks for no credentials at all.)
 //
@@ -57,7 +59,8 @@ std::shared_ptr<GcsTokenSource> NewStaticGcsTokenSource(std::string token,
 
 struct ServiceAccountTokenOptions {
   std::string scope = std::string(kGcsReadWriteScope);
-  // Fetch a new token when less than this remains of the current one's life.
+  // Fetch a new token when less than this (at most half the token's
+  // lifetime) remains of the current one's life.
   absl::Duration refresh_margin = absl::Minutes(5);
   // The JWT's lifetime (exp - iat); Google accepts at most an hour.
   absl::Duration jwt_lifetime = absl::Hours(1);
