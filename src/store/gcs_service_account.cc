@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -122,6 +123,9 @@ absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(std::string_view text,
 
 absl::StatusOr<ServiceAccountKey> LoadServiceAccountKey(const std::string& path) {
   const std::string origin = StoreCat("service-account key file ", path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return absl::InvalidArgumentError(StoreCat(origin, ": is a directory, not a JSON key file"));
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;

@@ -119,7 +119,8 @@ class ResumableSession {
 
   // Ends the session on the server (GCS answers 499) and passes `result` on.
   absl::StatusOr<HttpResponse> Cancel(absl::StatusOr<HttpResponse> result) {
-    (void)send_(HttpRequest{"DELETE", uri_, {}, {}});
+    // Google documents the cancel request with an explicit zero length.
+    (void)send_(HttpRequest{"DELETE", uri_, {{"Content-Length", "0"}}, {}});
     return result;
   }
 

@@ -148,6 +148,22 @@ TEST_CASE("the emulator ends a chunked resumable upload early; the store reports
   CHECK(store->Stat("data/chunked").status().code() == absl::StatusCode::kNotFound);
 }
 
+TEST_CASE("a range past the end that the emulator answers with the whole object is InvalidArgument",
+          "[server][gcs]") {
+  // The emulator ignores an unsatisfiable Range and sends the object whole
+  // (200); when the object is exactly as long as the range asked for, only
+  // the status tells the answer from the range.
+  std::unique_ptr<Store> store = MustStore(FreshLocation(), EmulatorOptions());
+  COFFER_REQUIRE_OK(store->Put("data/ten", AsBytes("0123456789")));
+  for (uint64_t offset : {10, 11, 20}) {
+    absl::StatusOr<Bytes> got = store->GetRange("data/ten", offset, 10);
+    INFO("offset " << offset << ": " << got.status().ToString());
+    CHECK(got.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(std::string(got.status().message()), Catch::Contains("10-byte object"));
+  }
+  CHECK(ToString(store->GetRange("data/ten", 0, 10).value()) == "0123456789");
+}
+
 TEST_CASE("a gs:// location opens against STORAGE_EMULATOR_HOST and works", "[server][gcs]") {
   const GcsLocation location = FreshLocation();
   const std::string url = location.Url();

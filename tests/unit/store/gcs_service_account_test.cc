@@ -4,6 +4,7 @@
 #include "store/gcs_service_account.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -59,6 +60,14 @@ TEST_CASE("key file problems name the file and the field, never the key") {
 
   SECTION("a file that does not exist") {
     CHECK(load_error().code() == absl::StatusCode::kNotFound);
+  }
+  SECTION("a directory") {
+    std::filesystem::create_directory(path);
+    CHECK_THAT(Message(load_error()), Catch::Contains("is a directory"));
+  }
+  SECTION("an empty file") {
+    write("");
+    CHECK_THAT(Message(load_error()), Catch::Contains("not valid JSON"));
   }
   SECTION("malformed JSON, with the error right after the private key") {
     // nlohmann's own message quotes the text it choked on: it must not be used.
