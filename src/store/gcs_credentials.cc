@@ -118,17 +118,18 @@ class ServiceAccountTokenSource final : public GcsTokenSource {
     if (!jwt.ok()) return jwt.status();
     std::string body = StoreCat("grant_type=", GcsPercentEncode(kJwtBearerGrant),
                                 "&assertion=", GcsPercentEncode(*jwt));
-    HttpRequest request{"POST",
-                        key_.token_uri,
-                        {{"Content-Type", "application/x-www-form-urlencoded"},
-                         {"Accept", "application/json"}},
-                        AsBytes(body)};
+    HttpRequest request{
+        "POST",
+        key_.token_uri,
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}},
+        AsBytes(body)};
     absl::StatusOr<HttpResponse> response = http_->Send(request);
     Wipe(body);
     absl::StatusOr<Fetched> result =
-        response.ok() ? ReadTokenResponse(*response, *jwt)
-                      : absl::Status(response.status().code(),
-                                     StoreCat(Where(), ": ", std::string(response.status().message())));
+        response.ok()
+            ? ReadTokenResponse(*response, *jwt)
+            : absl::Status(response.status().code(),
+                           StoreCat(Where(), ": ", std::string(response.status().message())));
     Wipe(*jwt);
     // The reply carries the token in plain text.
     if (response.ok() && !response->body.empty())
@@ -220,8 +221,8 @@ absl::StatusOr<std::shared_ptr<GcsTokenSource>> GcsTokenSourceFromEnvironment(
   if (const char* path = std::getenv("GOOGLE_APPLICATION_CREDENTIALS"); path && *path) {
     absl::StatusOr<ServiceAccountKey> key = LoadServiceAccountKey(path);
     if (!key.ok())
-      return absl::Status(key.status().code(),
-                          StoreCat("GOOGLE_APPLICATION_CREDENTIALS: ", std::string(key.status().message())));
+      return absl::Status(key.status().code(), StoreCat("GOOGLE_APPLICATION_CREDENTIALS: ",
+                                                        std::string(key.status().message())));
     return NewServiceAccountTokenSource(*std::move(key), std::move(options));
   }
   return absl::UnauthenticatedError(

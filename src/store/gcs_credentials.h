@@ -54,8 +54,7 @@ class GcsTokenSource {
 };
 
 // A fixed token; `description` says where it came from.
-std::shared_ptr<GcsTokenSource> NewStaticGcsTokenSource(std::string token,
-                                                        std::string description);
+std::shared_ptr<GcsTokenSource> NewStaticGcsTokenSource(std::string token, std::string description);
 
 struct ServiceAccountTokenOptions {
   std::string scope = std::string(kGcsReadWriteScope);

@@ -107,8 +107,8 @@ absl::Status GcsErrorFromResponse(const HttpResponse& response, const GcsErrorCo
   std::string server = StoreCat("HTTP ", response.status);
   if (!detail.reason.empty()) server += StoreCat(" ", detail.reason);
   if (!detail.message.empty()) server += StoreCat(": ", detail.message);
-  return absl::Status(code, StoreCat(context.store, ": ", context.subject, ": ", what, " (",
-                                     server, ")"));
+  return absl::Status(
+      code, StoreCat(context.store, ": ", context.subject, ": ", what, " (", server, ")"));
 }
 
 absl::Status GcsBadReply(const GcsErrorContext& context, std::string_view what) {

@@ -23,11 +23,11 @@
 namespace coffer {
 
 struct GcsErrorContext {
-  std::string_view store;    // The store's Describe().
-  std::string subject;       // "object data/ab" or "listing prefix \"data/\"".
+  std::string_view store;  // The store's Describe().
+  std::string subject;     // "object data/ab" or "listing prefix \"data/\"".
   std::string_view bucket;
-  bool about_bucket = false;       // The request addressed the bucket (a listing).
-  bool create_if_absent = false;   // ifGenerationMatch=0 was sent: 412 means it exists.
+  bool about_bucket = false;      // The request addressed the bucket (a listing).
+  bool create_if_absent = false;  // ifGenerationMatch=0 was sent: 412 means it exists.
 };
 
 // The Status for a non-2xx reply.

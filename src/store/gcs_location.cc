@@ -119,8 +119,8 @@ absl::StatusOr<GcsLocation> ParseGcsLocation(std::string_view rest) {
   while (prefix.ends_with('/')) prefix.remove_suffix(1);
   if (!prefix.empty()) {
     if (absl::Status s = ValidateObjectName(prefix); !s.ok())
-      return absl::InvalidArgumentError(
-          StoreCat("gs://", bucket, "/", prefix, ": the prefix is not usable: ", std::string(s.message())));
+      return absl::InvalidArgumentError(StoreCat(
+          "gs://", bucket, "/", prefix, ": the prefix is not usable: ", std::string(s.message())));
   }
   return GcsLocation{std::string(bucket), std::string(prefix)};
 }

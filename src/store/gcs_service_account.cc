@@ -46,8 +46,8 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> ReadRsaPrivateKey(const std::string& p
         StoreCat(origin, ": field \"private_key\" is not a PEM private key"));
   std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
   if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA)
-    return absl::InvalidArgumentError(StoreCat(
-        origin, ": field \"private_key\" is not an RSA key (RS256 signing needs one)"));
+    return absl::InvalidArgumentError(
+        StoreCat(origin, ": field \"private_key\" is not an RSA key (RS256 signing needs one)"));
   return owned;
 }
 
@@ -83,8 +83,7 @@ absl::StatusOr<ServiceAccountKey> ParseServiceAccountKey(std::string_view text,
         Wipe(it->get_ref<std::string&>());
     }
   } wipe{doc};
-  if (!doc.is_object())
-    return absl::InvalidArgumentError(StoreCat(origin, ": not a JSON object"));
+  if (!doc.is_object()) return absl::InvalidArgumentError(StoreCat(origin, ": not a JSON object"));
 
   absl::StatusOr<std::string> type = StringField(doc, "type", origin, /*required=*/true);
   if (!type.ok()) return type.status();
@@ -129,7 +128,7 @@ absl::StatusOr<ServiceAccountKey> LoadServiceAccountKey(const std::string& path)
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
-    absl::StatusCode code = err == ENOENT    ? absl::StatusCode::kNotFound
+    absl::StatusCode code = err == ENOENT   ? absl::StatusCode::kNotFound
                             : err == EACCES ? absl::StatusCode::kPermissionDenied
                                             : absl::StatusCode::kInvalidArgument;
     return absl::Status(code,
@@ -149,8 +148,10 @@ std::string Base64UrlEncode(ByteView data) {
   std::string out = Base64Encode(data);
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (char& c : out) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
   }
   return out;
 }
@@ -168,18 +169,18 @@ absl::StatusOr<std::string> MakeServiceAccountJwt(const ServiceAccountKey& key,
                  {"aud", key.token_uri},
                  {"iat", iat},
                  {"exp", iat + absl::ToInt64Seconds(lifetime)}};
-  const std::string signing_input =
-      StoreCat(Base64UrlEncode(AsBytes(header.dump())), ".", Base64UrlEncode(AsBytes(claims.dump())));
+  const std::string signing_input = StoreCat(Base64UrlEncode(AsBytes(header.dump())), ".",
+                                             Base64UrlEncode(AsBytes(claims.dump())));
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   size_t length = 0;
   Bytes signature;
-  bool ok = ctx != nullptr &&
-            EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                               key.private_key.get()) == 1 &&
-            EVP_DigestSign(ctx.get(), nullptr, &length,
-                           reinterpret_cast<const unsigned char*>(signing_input.data()),
-                           signing_input.size()) == 1;
+  bool ok =
+      ctx != nullptr &&
+      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.private_key.get()) == 1 &&
+      EVP_DigestSign(ctx.get(), nullptr, &length,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()),
+                     signing_input.size()) == 1;
   if (ok) {
     signature.resize(length);
     ok = EVP_DigestSign(ctx.get(), signature.data(), &length,

@@ -151,8 +151,7 @@ class GcsStore final : public Store {
     }
     if (!response.ok()) return response.status();
     if (response->status == 416)
-      return CheckRangeAgainstStat(name, offset, length,
-                                   GcsErrorFromResponse(*response, context));
+      return CheckRangeAgainstStat(name, offset, length, GcsErrorFromResponse(*response, context));
     if (response->status != 200 && response->status != 206)
       return GcsErrorFromResponse(*response, context);
     if (out.size() == length && (response->status == 206 || offset == 0)) return out;
@@ -196,7 +195,8 @@ class GcsStore final : public Store {
         for (const json& item : *items) {
           std::optional<std::string> name =
               item.is_object() ? StringField(item, "name") : std::nullopt;
-          std::optional<uint64_t> size = item.is_object() ? UnsignedField(item, "size") : std::nullopt;
+          std::optional<uint64_t> size =
+              item.is_object() ? UnsignedField(item, "size") : std::nullopt;
           if (!name || !size) return GcsBadReply(context, "an item without a name or valid size");
           if (!name->starts_with(full_prefix)) continue;
           std::string relative = name->substr(strip);
@@ -279,15 +279,15 @@ class GcsStore final : public Store {
   absl::Status Upload(std::string_view name, ByteView data, bool if_absent) {
     COFFER_RETURN_IF_ERROR(CheckName(name));
     const GcsErrorContext context = ObjectContext(name, if_absent);
-    GcsUpload upload{upload_url_, location_.FullName(name), data, Crc32cBase64(data),
-                     Md5Base64(data), if_absent};
+    GcsUpload upload{upload_url_,        location_.FullName(name), data,
+                     Crc32cBase64(data), Md5Base64(data),          if_absent};
     GcsSender send = [this](const HttpRequest& request) { return SendRaw(request); };
     absl::StatusOr<HttpResponse> response =
         !data.empty() && data.size() >= options_.resumable_threshold_bytes
-            ? GcsResumableUpload(send, upload,
-                                 GcsResumableOptions{options_.resumable_chunk_bytes,
-                                                     options_.resumable_retries,
-                                                     options_.resumable_retry_delay})
+            ? GcsResumableUpload(
+                  send, upload,
+                  GcsResumableOptions{options_.resumable_chunk_bytes, options_.resumable_retries,
+                                      options_.resumable_retry_delay})
             : GcsMultipartUpload(send, upload);
     if (!response.ok())
       return Annotate(response.status(), StoreCat(context.store, ": ", context.subject));
@@ -314,10 +314,11 @@ class GcsStore final : public Store {
       generation = std::to_string(doc["generation"].get<uint64_t>());
     if (generation) {
       absl::StatusOr<HttpResponse> deleted = Send(
-          HttpRequest{"DELETE",
-                      StoreCat(ObjectUrl(name), "?ifGenerationMatch=", GcsPercentEncode(*generation)),
-                      {},
-                      {}},
+          HttpRequest{
+              "DELETE",
+              StoreCat(ObjectUrl(name), "?ifGenerationMatch=", GcsPercentEncode(*generation)),
+              {},
+              {}},
           context);
       what += deleted.ok() && (deleted->status == 204 || deleted->status == 200)
                   ? "; that object was deleted again"
@@ -365,9 +366,9 @@ absl::StatusOr<std::unique_ptr<Store>> NewGcsStore(GcsLocation location, GcsStor
   COFFER_ASSIGN_OR_RETURN(options.endpoint, NormalizeGcsEndpoint(options.endpoint));
   const std::string where = StoreCat("GCS store ", location.Url());
   if (options.resumable_chunk_bytes % kChunkGranule != 0)
-    return absl::InvalidArgumentError(
-        StoreCat(where, ": resumable chunk size ", options.resumable_chunk_bytes,
-                 " is not a multiple of 256 KiB"));
+    return absl::InvalidArgumentError(StoreCat(where, ": resumable chunk size ",
+                                               options.resumable_chunk_bytes,
+                                               " is not a multiple of 256 KiB"));
   if (options.resumable_threshold_bytes == 0)
     return absl::InvalidArgumentError(StoreCat(where, ": resumable threshold must be at least 1"));
   if (options.list_page_size < 1 || options.list_page_size > 1000)

@@ -84,8 +84,8 @@ class ResumableSession {
             "resumable upload: the server reported an impossible Range \"",
             reply->Header("range").value_or(""), "\" after bytes up to ", end, " of ", total)));
       if (*persisted == total)
-        return Cancel(absl::UnavailableError(StoreCat(
-            "resumable upload: the server has all ", total, " bytes but did not finish")));
+        return Cancel(absl::UnavailableError(
+            StoreCat("resumable upload: the server has all ", total, " bytes but did not finish")));
       if (*persisted > offset_) {
         failures_ = 0;
       } else if (++failures_ > options_.max_retries) {
@@ -169,9 +169,8 @@ absl::StatusOr<HttpResponse> GcsMultipartUpload(const GcsSender& send, const Gcs
 absl::StatusOr<HttpResponse> GcsResumableUpload(const GcsSender& send, const GcsUpload& upload,
                                                 const GcsResumableOptions& options) {
   if (options.chunk_bytes % kChunkGranule != 0)
-    return absl::InvalidArgumentError(
-        StoreCat("resumable upload: chunk size ", options.chunk_bytes,
-                 " is not a multiple of 256 KiB"));
+    return absl::InvalidArgumentError(StoreCat("resumable upload: chunk size ", options.chunk_bytes,
+                                               " is not a multiple of 256 KiB"));
   absl::StatusOr<std::string> metadata = GcsUploadMetadata(upload);
   if (!metadata.ok()) return metadata.status();
   absl::StatusOr<HttpResponse> started =

@@ -177,12 +177,12 @@ TEST_CASE("malformed or failing token endpoint replies are clear errors") {
     absl::StatusCode code;
     const char* says;
   };
-  for (Case c : {Case{FakeTokenEndpoint::Mode::kUnavailable, absl::StatusCode::kUnavailable,
-                      "HTTP 503"},
-                 Case{FakeTokenEndpoint::Mode::kNotJson, absl::StatusCode::kUnavailable,
-                      "not a JSON object"},
-                 Case{FakeTokenEndpoint::Mode::kNoToken, absl::StatusCode::kUnavailable,
-                      "no well-formed \"access_token\""}}) {
+  for (Case c :
+       {Case{FakeTokenEndpoint::Mode::kUnavailable, absl::StatusCode::kUnavailable, "HTTP 503"},
+        Case{FakeTokenEndpoint::Mode::kNotJson, absl::StatusCode::kUnavailable,
+             "not a JSON object"},
+        Case{FakeTokenEndpoint::Mode::kNoToken, absl::StatusCode::kUnavailable,
+             "no well-formed \"access_token\""}}) {
     endpoint.mode = c.mode;
     absl::StatusOr<std::string> token = source->Token();
     INFO(token.status().ToString());
@@ -194,8 +194,8 @@ TEST_CASE("malformed or failing token endpoint replies are clear errors") {
 }
 
 TEST_CASE("an unreachable token endpoint is Unavailable naming it") {
-  absl::StatusOr<ServiceAccountKey> key = ParseServiceAccountKey(
-      ServiceAccountJson("http://127.0.0.1:1/token").dump(), "test key");
+  absl::StatusOr<ServiceAccountKey> key =
+      ParseServiceAccountKey(ServiceAccountJson("http://127.0.0.1:1/token").dump(), "test key");
   REQUIRE(key.ok());
   absl::StatusOr<std::shared_ptr<GcsTokenSource>> source =
       NewServiceAccountTokenSource(*std::move(key));

@@ -70,12 +70,12 @@ class FakeGcsServer {
   };
 
   // Knobs.
-  uint64_t short_ack_bytes = 0;      // Each non-final chunk: acknowledge this many bytes fewer.
-  int fail_chunks = 0;               // The next N chunks: keep half, answer 503.
-  bool finish_early = false;         // The first chunk finishes the upload (the emulator's way).
-  bool damage_uploads = false;       // Flip a byte of every upload before checking hashes.
-  bool damage_downloads = false;     // Flip a byte of every alt=media reply.
-  std::string required_bearer;       // Non-empty: other Authorization values get 401.
+  uint64_t short_ack_bytes = 0;   // Each non-final chunk: acknowledge this many bytes fewer.
+  int fail_chunks = 0;            // The next N chunks: keep half, answer 503.
+  bool finish_early = false;      // The first chunk finishes the upload (the emulator's way).
+  bool damage_uploads = false;    // Flip a byte of every upload before checking hashes.
+  bool damage_downloads = false;  // Flip a byte of every alt=media reply.
+  std::string required_bearer;    // Non-empty: other Authorization values get 401.
   // Called first for every request; returning true means `res` is the answer.
   std::function<bool(const httplib::Request&, httplib::Response&)> intercept;
 
@@ -333,9 +333,8 @@ class FakeGcsServer {
 
   void ListObjects(const httplib::Request& req, httplib::Response& res) {
     const std::string prefix = req.get_param_value("prefix");
-    const size_t max = std::stoul(req.get_param_value("maxResults").empty()
-                                      ? "1000"
-                                      : req.get_param_value("maxResults"));
+    const size_t max = std::stoul(
+        req.get_param_value("maxResults").empty() ? "1000" : req.get_param_value("maxResults"));
     std::string start;
     if (req.has_param("pageToken")) {
       std::optional<Bytes> decoded = Base64Decode(req.get_param_value("pageToken"));
@@ -412,8 +411,9 @@ class FakeTokenEndpoint {
       switch (mode.load()) {
         case Mode::kRefuse:
           res.status = 400;
-          res.set_content(R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})",
-                          "application/json");
+          res.set_content(
+              R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})",
+              "application/json");
           return;
         case Mode::kUnavailable:
           res.status = 503;
@@ -445,7 +445,9 @@ class FakeTokenEndpoint {
     running_ = std::make_unique<RunningServer>(server_);
   }
 
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(running_->port()) + "/token"; }
+  std::string Url() const {
+    return "http://127.0.0.1:" + std::to_string(running_->port()) + "/token";
+  }
   int Requests() {
     std::lock_guard lock(mu_);
     return static_cast<int>(assertions_.size());

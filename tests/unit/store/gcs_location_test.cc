@@ -23,13 +23,13 @@ TEST_CASE("gs:// locations give the bucket and a prefix without stray slashes") 
     const char* prefix;
     const char* url;
   };
-  for (Case c : {Case{"my-bucket", "my-bucket", "", "gs://my-bucket"},
-                 Case{"my-bucket/", "my-bucket", "", "gs://my-bucket"},
-                 Case{"my-bucket/backups/host1", "my-bucket", "backups/host1",
-                      "gs://my-bucket/backups/host1"},
-                 Case{"my-bucket/backups//", "my-bucket", "backups", "gs://my-bucket/backups"},
-                 Case{"a.b-c_d.example.com/x", "a.b-c_d.example.com", "x",
-                      "gs://a.b-c_d.example.com/x"}}) {
+  for (Case c :
+       {Case{"my-bucket", "my-bucket", "", "gs://my-bucket"},
+        Case{"my-bucket/", "my-bucket", "", "gs://my-bucket"},
+        Case{"my-bucket/backups/host1", "my-bucket", "backups/host1",
+             "gs://my-bucket/backups/host1"},
+        Case{"my-bucket/backups//", "my-bucket", "backups", "gs://my-bucket/backups"},
+        Case{"a.b-c_d.example.com/x", "a.b-c_d.example.com", "x", "gs://a.b-c_d.example.com/x"}}) {
     INFO(c.rest);
     absl::StatusOr<GcsLocation> location = ParseGcsLocation(c.rest);
     REQUIRE(location.ok());
@@ -48,20 +48,15 @@ TEST_CASE("malformed gs:// locations are InvalidArgument saying what is wrong") 
     const char* rest;
     const char* says;
   };
-  for (Case c : {Case{"", "names no bucket"},
-                 Case{"/prefix", "names no bucket"},
-                 Case{"ab", "at least 3 characters"},
-                 Case{"My-Bucket", "lower-case letters"},
-                 Case{"bucket name", "lower-case letters"},
-                 Case{"user@bucket", "lower-case letters"},
-                 Case{"-bucket", "start and end with a letter or digit"},
-                 Case{"bucket-", "start and end with a letter or digit"},
-                 Case{"a..b", "\"..\""},
-                 Case{"192.168.1.20", "IP address"},
-                 Case{"goog-bucket", "\"goog\""},
-                 Case{"my-google-bucket", "\"google\""},
-                 Case{"bucket/a//b", "prefix is not usable"},
-                 Case{"bucket/../up", "prefix is not usable"}}) {
+  for (Case c :
+       {Case{"", "names no bucket"}, Case{"/prefix", "names no bucket"},
+        Case{"ab", "at least 3 characters"}, Case{"My-Bucket", "lower-case letters"},
+        Case{"bucket name", "lower-case letters"}, Case{"user@bucket", "lower-case letters"},
+        Case{"-bucket", "start and end with a letter or digit"},
+        Case{"bucket-", "start and end with a letter or digit"}, Case{"a..b", "\"..\""},
+        Case{"192.168.1.20", "IP address"}, Case{"goog-bucket", "\"goog\""},
+        Case{"my-google-bucket", "\"google\""}, Case{"bucket/a//b", "prefix is not usable"},
+        Case{"bucket/../up", "prefix is not usable"}}) {
     INFO(c.rest);
     absl::StatusOr<GcsLocation> location = ParseGcsLocation(c.rest);
     REQUIRE(location.status().code() == absl::StatusCode::kInvalidArgument);
@@ -92,10 +87,10 @@ TEST_CASE("GCS object names must be UTF-8 of at most 1024 bytes without CR or LF
   CHECK(GcsNameProblem("tab\tis fine").empty());
   CHECK(GcsNameProblem(std::string(1024, 'x')).empty());
   CHECK_THAT(GcsNameProblem(std::string(1025, 'x')), Catch::Contains("1024"));
-  for (const std::string& bad : {std::string("\xff"), std::string("a\xc3"),        // truncated
-                                std::string("\xc0\xaf"),                         // overlong '/'
-                                std::string("\xed\xa0\x80"),                     // surrogate
-                                std::string("\xf4\x90\x80\x80")})                // > U+10FFFF
+  for (const std::string& bad : {std::string("\xff"), std::string("a\xc3"),  // truncated
+                                 std::string("\xc0\xaf"),                    // overlong '/'
+                                 std::string("\xed\xa0\x80"),                // surrogate
+                                 std::string("\xf4\x90\x80\x80")})           // > U+10FFFF
     CHECK_THAT(GcsNameProblem(bad), Catch::Contains("UTF-8"));
   CHECK_THAT(GcsNameProblem("a\nb"), Catch::Contains("line feeds"));
   CHECK_THAT(GcsNameProblem("a\rb"), Catch::Contains("carriage returns"));

@@ -134,9 +134,10 @@ TEST_CASE("the storage emulator ignores ifGenerationMatch=0 (why PutIfAbsent is 
   CHECK(ToString(store->Get("locks/l1").value()) == "second");
 }
 
-TEST_CASE("the emulator ends a chunked resumable upload early; the store reports DataLoss and "
-          "removes the partial object",
-          "[server][gcs]") {
+TEST_CASE(
+    "the emulator ends a chunked resumable upload early; the store reports DataLoss and "
+    "removes the partial object",
+    "[server][gcs]") {
   GcsStoreOptions options = EmulatorOptions();
   options.resumable_threshold_bytes = 1;
   options.resumable_chunk_bytes = 256 * 1024;

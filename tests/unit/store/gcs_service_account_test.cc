@@ -137,12 +137,12 @@ TEST_CASE("the service-account JWT is RS256-signed, base64url without padding, w
 
   DecodedJwt decoded = DecodeJwt(*jwt);
   CHECK(decoded.header == nlohmann::json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", kTestKeyId}});
-  CHECK(decoded.claims == nlohmann::json{{"iss", kTestClientEmail},
-                                         {"scope",
-                                          "https://www.googleapis.com/auth/devstorage.read_write"},
-                                         {"aud", "https://oauth2.example/token"},
-                                         {"iat", 1700000000},
-                                         {"exp", 1700003600}});
+  CHECK(decoded.claims ==
+        nlohmann::json{{"iss", kTestClientEmail},
+                       {"scope", "https://www.googleapis.com/auth/devstorage.read_write"},
+                       {"aud", "https://oauth2.example/token"},
+                       {"iat", 1700000000},
+                       {"exp", 1700003600}});
   CHECK(decoded.signature.size() == 256);  // 2048-bit RSA.
   std::shared_ptr<EVP_PKEY> public_key = PublicKeyOf(TestKey().key.get());
   CHECK(VerifyRs256(decoded, public_key.get()));

@@ -66,7 +66,8 @@ void GcsError(httplib::Response& res, int code, const std::string& message,
 
 }  // namespace
 
-TEST_CASE("GCS store keeps the Store contract against a server that follows the documented protocol") {
+TEST_CASE(
+    "GCS store keeps the Store contract against a server that follows the documented protocol") {
   FakeGcsServer server;
   // Every non-final chunk is acknowledged 256 KiB short, so the large-object
   // check resends parts of chunks; 7 objects a page make the 1500-object
@@ -90,10 +91,10 @@ TEST_CASE("a resumable upload resumes from what the server acknowledges, not fro
   CHECK(server.Objects().at("repo/prefix/data/big").data == Contents(data));
   // Chunks of 1 MiB; each acknowledged to 256 KiB before its end.
   const std::string total = std::to_string(data.size());
-  CHECK(server.ContentRanges() ==
-        std::vector<std::string>{"bytes 0-1048575/" + total, "bytes 786432-1835007/" + total,
-                                 "bytes 1572864-2621439/" + total,
-                                 "bytes 2359296-3146727/" + total});
+  CHECK(server.ContentRanges() == std::vector<std::string>{"bytes 0-1048575/" + total,
+                                                           "bytes 786432-1835007/" + total,
+                                                           "bytes 1572864-2621439/" + total,
+                                                           "bytes 2359296-3146727/" + total});
   // The session started with the object's name, size and hashes.
   nlohmann::json metadata = server.UploadMetadata().at(0);
   CHECK(metadata["name"] == "repo/prefix/data/big");
@@ -110,10 +111,9 @@ TEST_CASE("a resumable chunk that fails is resumed after asking the server how f
   const Bytes data = RandomBytes(2 * kMiB, 8);
   COFFER_REQUIRE_OK(store->Put("data/big", data));
   CHECK(server.Objects().at("repo/prefix/data/big").data == Contents(data));
-  CHECK(server.ContentRanges() == std::vector<std::string>{"bytes 0-1048575/2097152",
-                                                          "bytes */2097152",
-                                                          "bytes 524288-1572863/2097152",
-                                                          "bytes 1572864-2097151/2097152"});
+  CHECK(server.ContentRanges() ==
+        std::vector<std::string>{"bytes 0-1048575/2097152", "bytes */2097152",
+                                 "bytes 524288-1572863/2097152", "bytes 1572864-2097151/2097152"});
 }
 
 TEST_CASE("a resumable upload that makes no progress gives up and cancels its session") {
@@ -131,7 +131,8 @@ TEST_CASE("a resumable upload that makes no progress gives up and cancels its se
   absl::Status s = store->Put("data/big", RandomBytes(2 * kMiB, 9));
   INFO(s.ToString());
   CHECK(s.code() == absl::StatusCode::kUnavailable);
-  CHECK_THAT(Message(s), Catch::StartsWith("GCS store gs://test-bucket/repo/prefix: object data/big: "));
+  CHECK_THAT(Message(s),
+             Catch::StartsWith("GCS store gs://test-bucket/repo/prefix: object data/big: "));
   CHECK(server.CancelledSessions() == 1);
   CHECK(server.Objects().empty());
   // The session's upload_id is as good as a credential: never in a message.
@@ -197,7 +198,9 @@ TEST_CASE("a server that ends a resumable upload early is DataLoss, and that obj
   CHECK_THAT(Message(s), Catch::Contains("1048576 bytes"));
   CHECK_THAT(Message(s), Catch::Contains("deleted again"));
   CHECK(server.Objects().empty());
-  CHECK(Count(server.Log(), "DELETE /storage/v1/b/test-bucket/o/repo%2Fprefix%2Fdata%2Fbig?ifGenerationMatch=") == 1);
+  CHECK(Count(server.Log(),
+              "DELETE /storage/v1/b/test-bucket/o/repo%2Fprefix%2Fdata%2Fbig?ifGenerationMatch=") ==
+        1);
 }
 
 TEST_CASE("a range answered with the whole object (200) is judged by the object's size") {
@@ -239,7 +242,8 @@ TEST_CASE("a download whose bytes do not match the server's CRC32C is DataLoss")
   CHECK_THAT(Message(got.status()), Catch::Contains("object data/p"));
 }
 
-TEST_CASE("GCS error replies map to status codes, naming the store, the object and the server's words") {
+TEST_CASE(
+    "GCS error replies map to status codes, naming the store, the object and the server's words") {
   FakeGcsServer server;
   int status = 0;
   std::string message, reason;
@@ -255,40 +259,39 @@ TEST_CASE("GCS error replies map to status codes, naming the store, the object a
     absl::StatusCode code;
     const char* says;
   };
-  for (Case c : {Case{401, "Invalid Credentials", "authError", absl::StatusCode::kUnauthenticated,
-                      "not authenticated"},
-                 Case{403, "sa@p does not have storage.objects.get access", "forbidden",
-                      absl::StatusCode::kPermissionDenied, "permission denied"},
-                 Case{404, "No such object: test-bucket/repo/prefix/data/x", "notFound",
-                      absl::StatusCode::kNotFound, "not found"},
-                 Case{404, "The specified bucket does not exist.", "notFound",
-                      absl::StatusCode::kNotFound, "bucket \"test-bucket\" does not exist"},
-                 Case{412, "At least one of the pre-conditions you specified did not hold.",
-                      "conditionNotMet", absl::StatusCode::kFailedPrecondition,
-                      "precondition failed"},
-                 Case{416, "The requested range cannot be satisfied.",
-                      "requestedRangeNotSatisfiable", absl::StatusCode::kInvalidArgument,
-                      "range not satisfiable"},
-                 Case{429, "The rate of change requests to the object is too high.",
-                      "rateLimitExceeded", absl::StatusCode::kUnavailable, "slow down"},
-                 Case{500, "Backend Error", "backendError", absl::StatusCode::kUnavailable,
-                      "server error"},
-                 Case{503, "Service Unavailable", "backendError", absl::StatusCode::kUnavailable,
-                      "server error"},
-                 Case{400, "Invalid argument.", "invalid", absl::StatusCode::kInvalidArgument,
-                      "bad request"}}) {
+  for (Case c :
+       {Case{401, "Invalid Credentials", "authError", absl::StatusCode::kUnauthenticated,
+             "not authenticated"},
+        Case{403, "sa@p does not have storage.objects.get access", "forbidden",
+             absl::StatusCode::kPermissionDenied, "permission denied"},
+        Case{404, "No such object: test-bucket/repo/prefix/data/x", "notFound",
+             absl::StatusCode::kNotFound, "not found"},
+        Case{404, "The specified bucket does not exist.", "notFound", absl::StatusCode::kNotFound,
+             "bucket \"test-bucket\" does not exist"},
+        Case{412, "At least one of the pre-conditions you specified did not hold.",
+             "conditionNotMet", absl::StatusCode::kFailedPrecondition, "precondition failed"},
+        Case{416, "The requested range cannot be satisfied.", "requestedRangeNotSatisfiable",
+             absl::StatusCode::kInvalidArgument, "range not satisfiable"},
+        Case{429, "The rate of change requests to the object is too high.", "rateLimitExceeded",
+             absl::StatusCode::kUnavailable, "slow down"},
+        Case{500, "Backend Error", "backendError", absl::StatusCode::kUnavailable, "server error"},
+        Case{503, "Service Unavailable", "backendError", absl::StatusCode::kUnavailable,
+             "server error"},
+        Case{400, "Invalid argument.", "invalid", absl::StatusCode::kInvalidArgument,
+             "bad request"}}) {
     status = c.status;
     message = c.message;
     reason = c.reason;
     // Stat, Get and Delete address the object (Put's 412 means something else).
-    for (const absl::Status& s : {store->Stat("data/x").status(), store->Get("data/x").status(),
-                                  store->Delete("data/x")}) {
+    for (const absl::Status& s :
+         {store->Stat("data/x").status(), store->Get("data/x").status(), store->Delete("data/x")}) {
       INFO(s.ToString());
       CHECK(s.code() == c.code);
-      CHECK_THAT(Message(s), Catch::StartsWith("GCS store gs://test-bucket/repo/prefix: object data/x: "));
+      CHECK_THAT(Message(s),
+                 Catch::StartsWith("GCS store gs://test-bucket/repo/prefix: object data/x: "));
       CHECK_THAT(Message(s), Catch::Contains(c.says));
-      CHECK_THAT(Message(s), Catch::Contains(std::string("HTTP ") + std::to_string(c.status) +
-                                             " " + c.reason + ": " + c.message));
+      CHECK_THAT(Message(s), Catch::Contains(std::string("HTTP ") + std::to_string(c.status) + " " +
+                                             c.reason + ": " + c.message));
     }
   }
   SECTION("a listing's 404 is the bucket's") {
@@ -297,7 +300,8 @@ TEST_CASE("GCS error replies map to status codes, naming the store, the object a
     reason = "notFound";
     absl::Status s = store->List("data/", [](const ObjectInfo&) { return absl::OkStatus(); });
     CHECK(s.code() == absl::StatusCode::kNotFound);
-    CHECK_THAT(Message(s), Catch::Contains("listing prefix \"data/\": bucket \"test-bucket\" does not exist"));
+    CHECK_THAT(Message(s),
+               Catch::Contains("listing prefix \"data/\": bucket \"test-bucket\" does not exist"));
     absl::Status prepared = store->Prepare();
     CHECK(prepared.code() == absl::StatusCode::kNotFound);
     CHECK_THAT(Message(prepared), Catch::Contains("bucket \"test-bucket\" does not exist"));
@@ -314,18 +318,18 @@ TEST_CASE("replies that are not what the API promises are clear errors, not cras
     return true;
   };
   std::unique_ptr<Store> store = MustStore(kLocation, FakeOptions(server));
-  auto list = [&] {
-    return store->List("", [](const ObjectInfo&) { return absl::OkStatus(); });
-  };
-  for (const char* reply : {"<html>proxy</html>", "[1,2]", R"({"size": "12x"})", "{\"size\": -1}"}) {
+  auto list = [&] { return store->List("", [](const ObjectInfo&) { return absl::OkStatus(); }); };
+  for (const char* reply :
+       {"<html>proxy</html>", "[1,2]", R"({"size": "12x"})", "{\"size\": -1}"}) {
     body = reply;
     absl::Status s = store->Stat("config").status();
     INFO(reply << " -> " << s.ToString());
     CHECK(s.code() == absl::StatusCode::kUnavailable);
     CHECK_THAT(Message(s), Catch::Contains("object config: unexpected reply from the server"));
   }
-  for (const char* reply : {"not json", R"({"items": 5})", R"({"items": [{"name": "repo/prefix/a"}]})",
-                            R"({"items": [{"size": "1"}]})", R"({"items": [7]})"}) {
+  for (const char* reply :
+       {"not json", R"({"items": 5})", R"({"items": [{"name": "repo/prefix/a"}]})",
+        R"({"items": [{"size": "1"}]})", R"({"items": [7]})"}) {
     body = reply;
     absl::Status s = list();
     INFO(reply << " -> " << s.ToString());
@@ -424,7 +428,8 @@ TEST_CASE("requests carry the service account's token, a refused one is replaced
     absl::Status s = store->Stat("config").status();
     INFO(s.ToString());
     CHECK(s.code() == absl::StatusCode::kUnauthenticated);
-    CHECK_THAT(Message(s), Catch::Contains("GCS store gs://test-bucket/repo/prefix: object config"));
+    CHECK_THAT(Message(s),
+               Catch::Contains("GCS store gs://test-bucket/repo/prefix: object config"));
     CHECK_THAT(Message(s), !Catch::Contains("ya29"));
     CHECK_THAT(Message(s), !Catch::Contains("Bearer"));
     CHECK(tokens.Requests() == 3);  // One fresh token, not a loop.
@@ -435,7 +440,8 @@ TEST_CASE("requests carry the service account's token, a refused one is replaced
     absl::Status s = store->Get("config").status();
     INFO(s.ToString());
     CHECK(s.code() == absl::StatusCode::kUnauthenticated);
-    CHECK_THAT(Message(s), Catch::Contains("GCS store gs://test-bucket/repo/prefix: object config"));
+    CHECK_THAT(Message(s),
+               Catch::Contains("GCS store gs://test-bucket/repo/prefix: object config"));
     CHECK_THAT(Message(s), Catch::Contains("token endpoint " + tokens.Url()));
     CHECK_THAT(Message(s), !Catch::Contains("ya29"));
     for (const std::string& fragment : KeyFragments(TestKey().private_pem))
@@ -451,7 +457,8 @@ TEST_CASE("a resumable session on another host gets no credentials") {
   api.intercept = [&](const httplib::Request& req, httplib::Response& res) {
     if (req.get_param_value("uploadType") != "resumable") return false;
     res.status = 200;
-    res.set_header("Location", elsewhere.Endpoint() + "/upload/storage/v1/b/test-bucket/o?upload_id=x");
+    res.set_header("Location",
+                   elsewhere.Endpoint() + "/upload/storage/v1/b/test-bucket/o?upload_id=x");
     return true;
   };
   elsewhere.intercept = [&](const httplib::Request& req, httplib::Response& res) {

@@ -49,7 +49,8 @@ inline const TestRsaKey& OtherTestKey() {
   return key;
 }
 
-inline constexpr const char* kTestClientEmail = "coffer-test@coffer-project.iam.gserviceaccount.com";
+inline constexpr const char* kTestClientEmail =
+    "coffer-test@coffer-project.iam.gserviceaccount.com";
 inline constexpr const char* kTestKeyId = "0123456789abcdef0123456789abcdef01234567";
 
 inline nlohmann::json ServiceAccountJson(const std::string& token_uri,
@@ -97,7 +98,8 @@ inline DecodedJwt DecodeJwt(const std::string& jwt) {
   size_t start = 0;
   while (true) {
     size_t dot = jwt.find('.', start);
-    out.parts.push_back(jwt.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    out.parts.push_back(
+        jwt.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
