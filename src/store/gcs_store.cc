@@ -160,10 +160,12 @@ class GcsStore final : public Store {
     std::optional<uint64_t> size = response->status == 206
                                        ? TotalFromContentRange(response->Header("content-range"))
                                        : std::optional<uint64_t>(out.size());
-    if (!size) return CheckRangeAgainstStat(name, offset, length, std::nullopt);
+    const absl::Status short_reply =
+        ObjectError(absl::StatusCode::kDataLoss, description_, name,
+                    StoreCat("the server sent ", out.size(), " bytes for a range of ", length));
+    if (!size) return CheckRangeAgainstStat(name, offset, length, short_reply);
     COFFER_RETURN_IF_ERROR(CheckObjectRange(description_, name, *size, offset, length));
-    return ObjectError(absl::StatusCode::kDataLoss, description_, name,
-                       StoreCat("the server sent ", out.size(), " bytes for a range of ", length));
+    return short_reply;
   }
 
   absl::StatusOr<ObjectInfo> Stat(std::string_view name) override {
@@ -363,8 +365,10 @@ class GcsStore final : public Store {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> NewGcsStore(GcsLocation location, GcsStoreOptions options) {
-  COFFER_ASSIGN_OR_RETURN(options.endpoint, NormalizeGcsEndpoint(options.endpoint));
   const std::string where = StoreCat("GCS store ", location.Url());
+  absl::StatusOr<std::string> endpoint = NormalizeGcsEndpoint(options.endpoint);
+  if (!endpoint.ok()) return Annotate(endpoint.status(), where);
+  options.endpoint = *std::move(endpoint);
   if (options.resumable_chunk_bytes % kChunkGranule != 0)
     return absl::InvalidArgumentError(StoreCat(where, ": resumable chunk size ",
                                                options.resumable_chunk_bytes,
@@ -385,7 +389,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenGcsLocation(std::string_view rest) {
   COFFER_ASSIGN_OR_RETURN(GcsLocation location, ParseGcsLocation(rest));
   GcsStoreOptions options;
   if (std::optional<std::string> emulator = GcsEmulatorEndpointFromEnvironment()) {
-    options.endpoint = *emulator;
+    absl::StatusOr<std::string> endpoint = NormalizeGcsEndpoint(*emulator);
+    if (!endpoint.ok())
+      return Annotate(endpoint.status(),
+                      StoreCat("GCS store ", location.Url(), ": STORAGE_EMULATOR_HOST"));
+    options.endpoint = *std::move(endpoint);
     // The firebase emulator finishes a resumable upload with its first request.
     options.resumable_chunk_bytes = 0;
   } else {

@@ -139,3 +139,12 @@ TEST_CASE("with STORAGE_EMULATOR_HOST a gs:// location opens without credentials
   REQUIRE(store.ok());
   CHECK((*store)->Describe() == "GCS store gs://my-bucket/repo");
 }
+
+TEST_CASE("a STORAGE_EMULATOR_HOST that is no http(s) endpoint is named in the error") {
+  ScopedEnv emulator("STORAGE_EMULATOR_HOST", "ftp://127.0.0.1:1");
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenGcsLocation("my-bucket");
+  CHECK(store.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(Message(store.status()),
+             Catch::Contains("GCS store gs://my-bucket: STORAGE_EMULATOR_HOST: GCS endpoint "
+                             "\"ftp://127.0.0.1:1\""));
+}

@@ -230,6 +230,24 @@ TEST_CASE("a range answered with the whole object (200) is judged by the object'
   CHECK(ToString(store->GetRange("data/ten", 0, 10).value()) == "0123456789");
 }
 
+TEST_CASE(
+    "a short ranged reply for a range that fits the object is DataLoss, never a short result") {
+  FakeGcsServer server;
+  server.intercept = [](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("alt") != "media") return false;
+    const_cast<httplib::Request&>(req).ranges.clear();  // No Content-Range from cpp-httplib.
+    res.status = 206;
+    res.set_content("234", "application/octet-stream");
+    return true;
+  };
+  server.PutObject("repo/prefix/data/ten", "0123456789");
+  std::unique_ptr<Store> store = MustStore(kLocation, FakeOptions(server));
+  absl::StatusOr<Bytes> got = store->GetRange("data/ten", 2, 5);
+  INFO(got.status().ToString());
+  CHECK(got.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(Message(got.status()), Catch::Contains("the server sent 3 bytes for a range of 5"));
+}
+
 TEST_CASE("a download whose bytes do not match the server's CRC32C is DataLoss") {
   FakeGcsServer server;
   std::unique_ptr<Store> store = MustStore(kLocation, FakeOptions(server));
