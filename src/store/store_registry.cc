@@ -11,10 +11,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "store/azure_store.h"
+#include "store/gcs_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
 #include "store/named_memory_store.h"
 #include "store/retry_store.h"
+#include "store/s3_store.h"
 #include "store/store_errors.h"
 
 namespace coffer {
@@ -87,7 +89,9 @@ struct Scheme {
 constexpr Scheme kSchemes[] = {
     {"file", "file:///absolute/path", OpenFileUrl},
     {"memory", "memory:[NAME]", OpenMemory},
+    {"s3", "s3://bucket/prefix", WithRetries<OpenS3Location>},
     {"azure", "azure://container/prefix", WithRetries<OpenAzureLocation>},
+    {"gs", "gs://bucket/prefix", WithRetries<OpenGcsLocation>},
 };
 
 // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Anything else before
