@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
   app.fallthrough();  // global options may also follow the subcommand
 
   cli::Globals globals;
-  app.add_option("-r,--repo", globals.repo, "Repository location (or $COFFER_REPOSITORY)")
+  app.add_option("-r,--repo", globals.repo,
+                 "Repository location: a local path, s3://BUCKET/PREFIX, "
+                 "azure://CONTAINER/PREFIX or gs://BUCKET/PREFIX, credentials from the "
+                 "cloud's usual variables (see README)")
       ->envname("COFFER_REPOSITORY");
   app.add_option("--password-file", globals.password_file,
                  "Read the repository password from the first line of FILE");
