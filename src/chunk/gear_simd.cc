@@ -17,6 +17,9 @@ uint32_t KeystreamWord(const GearTable& table, size_t w) {
 bool CpuHas(ChunkerPath path) {
 #if defined(__x86_64__) || defined(__i386__)
   // __builtin_cpu_supports also checks that the OS saves the vector state.
+  // The init call makes it safe even before libgcc's own constructor ran
+  // (a Chunker built during static initialization).
+  __builtin_cpu_init();
   switch (path) {
     case ChunkerPath::kScalar:
       return true;
