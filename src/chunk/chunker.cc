@@ -1,36 +1,43 @@
-// FastCDC-style content-defined chunking.
+// The chunk-length rule shared by both algorithms, and fastcdc-gear-v1's hash.
 //
-// Cut-point definition (part of the on-store format: every implementation,
-// scalar or SIMD, must return exactly these lengths):
+// Rule (part of the on-store format, docs/FORMAT.md §8): a candidate chunk
+// length L (min_size <= L <= max_size) is a cut point when the hash of the
+// window ending at byte L-1 passes the test for L: the stricter one for
+// L < avg_size, the looser one for L >= avg_size (normalized chunking, level 2,
+// FastCDC 2016). The chunk length is the smallest such L; if none exists up to
+// max_size, the chunk is max_size long (or, at the end of the input, whatever
+// is left). Bytes before min_size - 64 never influence a cut.
+//
+// fastcdc-gear-v1 (every implementation must return exactly these lengths):
 //
 //   Gear hash: h <- (h << 1) + T[byte] (mod 2^64), T = the GearTable.
 //   Because each step shifts by one bit, after 64 steps the first byte has
 //   left the register: the hash after byte i depends only on bytes
 //   i-63 .. i. Call it the window hash W(i) = sum_{k=0..63} T[data[i-k]] << k.
 //
-//   A candidate chunk length L (min_size <= L <= max_size) is a cut point when
-//   (W(L-1) & mask(L)) == 0, where mask(L) = mask_small for L < avg_size and
-//   mask_large for L >= avg_size. The chunk length is the smallest such L;
-//   if none exists up to max_size, the chunk is max_size long (or, at the end
-//   of the input, whatever is left).
+//   The test for L is (W(L-1) & mask(L)) == 0, where mask(L) = mask_small for
+//   L < avg_size and mask_large for L >= avg_size.
 //
 //   The scalar loop computes W by starting with h = 0 at byte
 //   min_size - 64 (min_size >= 64 is enforced), so the first 64 hashed bytes
-//   fill the window exactly at the first candidate L = min_size. Bytes before
-//   min_size - 64 never influence a cut. A SIMD version may compute W at any
-//   position independently from the 64 bytes that precede it.
+//   fill the window exactly at the first candidate L = min_size.
 //
-//   Masks (normalized chunking, level 2, FastCDC 2016): with b = log2(avg_size),
-//   mask_small has b + 2 one-bits (cuts are 4x rarer than 1/avg before the
-//   average) and mask_large has b - 2 one-bits (4x more frequent after it).
-//   The one-bits are spread over the upper 48 bits of the hash, at positions
-//   63 - floor(i * 48 / n) for i = 0 .. n-1: high bits depend on many window
-//   bytes, while bit k of W depends only on the last k + 1 bytes.
+//   Masks: with b = log2(avg_size), mask_small has b + 2 one-bits (cuts are 4x
+//   rarer than 1/avg before the average) and mask_large has b - 2 one-bits (4x
+//   more frequent after it). The one-bits are spread over the upper 48 bits of
+//   the hash, at positions 63 - floor(i * 48 / n) for i = 0 .. n-1: high bits
+//   depend on many window bytes, while bit k of W depends only on the last
+//   k + 1 bytes.
+//
+// gear-simd-v1: the 32-bit window hash of gear_simd.h; the test for L is
+// W(L-1) < 2^(32 - n), i.e. its top n bits are zero, with n = b + 2 before
+// avg_size and b - 2 from it on. The scans live in gear_simd*.cc.
 #include "chunk/chunker.h"
 
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 
@@ -115,23 +122,49 @@ absl::Status ValidateChunkerParams(const ChunkerParams& params) {
   return absl::OkStatus();
 }
 
-Chunker::Chunker(const ChunkerParams& params, const GearTable& table)
-    : params_(params), table_(table) {
-  const int bits = std::countr_zero(params_.avg_size);
-  mask_small_ = SpreadMask(bits + kNormalizationLevel);
-  mask_large_ = SpreadMask(bits - kNormalizationLevel);
+std::string_view ChunkerAlgorithmName(ChunkerAlgorithm algorithm) {
+  switch (algorithm) {
+    case ChunkerAlgorithm::kFastCdcGearV1:
+      return "fastcdc-gear-v1";
+    case ChunkerAlgorithm::kGearSimdV1:
+      return "gear-simd-v1";
+  }
+  return "unknown";
 }
 
-size_t Chunker::NextChunkLength(ByteView data, bool at_eof) const {
-  const size_t n = data.size();
+std::optional<ChunkerAlgorithm> ParseChunkerAlgorithm(std::string_view name) {
+  for (ChunkerAlgorithm a : {ChunkerAlgorithm::kFastCdcGearV1, ChunkerAlgorithm::kGearSimdV1}) {
+    if (name == ChunkerAlgorithmName(a)) return a;
+  }
+  return std::nullopt;
+}
+
+Chunker::Chunker(ChunkerAlgorithm algorithm, const ChunkerParams& params, const GearTable& table,
+                 ChunkerPath path)
+    : algorithm_(algorithm), params_(params), path_(ChunkerPath::kScalar) {
+  const int bits = std::countr_zero(params_.avg_size);
+  switch (algorithm_) {
+    case ChunkerAlgorithm::kFastCdcGearV1:
+      table_ = table;
+      mask_small_ = SpreadMask(bits + kNormalizationLevel);
+      mask_large_ = SpreadMask(bits - kNormalizationLevel);
+      break;
+    case ChunkerAlgorithm::kGearSimdV1:
+      // 7 <= bits <= 25 (64 <= min < avg < max <= 64 MiB), so both shifts
+      // are in 5 .. 27.
+      key_ = GearSimdKey::FromTable(table);
+      path_ = SupportedChunkerPath(path);
+      scan_ = GearSimdScanFor(path_);
+      limit_small_ = uint32_t{1} << (32 - (bits + kNormalizationLevel));
+      limit_large_ = uint32_t{1} << (32 - (bits - kNormalizationLevel));
+      break;
+  }
+}
+
+size_t Chunker::FastCdcCut(const uint8_t* p, size_t limit) const {
   const size_t min = params_.min_size;
   const size_t avg = params_.avg_size;
-  const size_t max = params_.max_size;
-  if (n < min) return at_eof ? n : 0;
-
-  const uint8_t* p = data.data();
   const uint64_t* table = table_.values.data();
-  const size_t limit = std::min(n, max);  // largest candidate length
 
   // Warm-up: the 63 bytes before the first candidate's last byte.
   uint64_t h = 0;
@@ -142,6 +175,34 @@ size_t Chunker::NextChunkLength(ByteView data, bool at_eof) const {
   if (limit >= avg) {
     if (size_t cut = FindCut(p, table, h, avg, limit + 1, mask_large_); cut != 0) return cut;
   }
+  return 0;
+}
+
+size_t Chunker::GearSimdCut(const uint8_t* p, size_t limit) const {
+  const size_t min = params_.min_size;
+  const size_t avg = params_.avg_size;
+  // Positions are indexes of a candidate's last byte: length L <-> L - 1.
+  // Each scan warms up on the 31 bytes before its first position by itself.
+  const size_t small_end = std::min(avg, limit + 1) - 1;
+  if (size_t pos = scan_(p, min - 1, small_end, limit_small_, key_); pos != small_end) {
+    return pos + 1;
+  }
+  if (limit >= avg) {
+    if (size_t pos = scan_(p, avg - 1, limit, limit_large_, key_); pos != limit) return pos + 1;
+  }
+  return 0;
+}
+
+size_t Chunker::NextChunkLength(ByteView data, bool at_eof) const {
+  const size_t n = data.size();
+  const size_t min = params_.min_size;
+  const size_t max = params_.max_size;
+  if (n < min) return at_eof ? n : 0;
+
+  const size_t limit = std::min(n, max);  // largest candidate length
+  const size_t cut = algorithm_ == ChunkerAlgorithm::kGearSimdV1 ? GearSimdCut(data.data(), limit)
+                                                                 : FastCdcCut(data.data(), limit);
+  if (cut != 0) return cut;
   if (limit == max) return max;
   return at_eof ? n : 0;
 }

@@ -6,12 +6,12 @@
 // because this key never encrypts anything: the keystream is only a PRF output.
 // Changing this expansion changes every cut point of every repository, so it
 // is part of the on-store format.
+#include "chunk/gear_table.h"
+
 #include <sodium.h>
 
 #include <algorithm>
 #include <cstdlib>
-
-#include "chunk/chunker.h"
 
 namespace coffer {
 namespace {

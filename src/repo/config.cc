@@ -24,7 +24,7 @@ absl::Status ValidateConfig(const RepoConfig& c) {
         "repository format version ", c.version, " is not supported (this coffer reads version ",
         kFormatVersion, ")"));
   }
-  if (c.chunker_algorithm != kChunkerAlgorithm) {
+  if (!ParseChunkerAlgorithm(c.chunker_algorithm)) {
     return absl::FailedPreconditionError(
         absl::StrCat("unknown chunker algorithm \"", c.chunker_algorithm, "\""));
   }

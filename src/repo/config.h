@@ -15,13 +15,13 @@
 namespace coffer {
 
 inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr std::string_view kChunkerAlgorithm = "fastcdc-gear-v1";
 inline constexpr uint32_t kDefaultPackSize = 16u << 20;
 
 struct RepoConfig {
   uint32_t version = kFormatVersion;
   Id repo_id;
-  std::string chunker_algorithm{kChunkerAlgorithm};
+  // A name ParseChunkerAlgorithm knows; new repositories get the default.
+  std::string chunker_algorithm{ChunkerAlgorithmName(kDefaultChunkerAlgorithm)};
   ChunkerParams chunker;
   Cipher data_cipher = Cipher::kAes256Gcm;  // packs and snapshots
   Compression compression;                  // default for new blobs

@@ -18,7 +18,9 @@ Repository::Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig
       config_(std::move(config)),
       key_slot_id_(key_slot_id),
       hasher_(std::make_unique<KeyedHasher>(keys_.id_key.view())),
-      chunker_(std::make_unique<Chunker>(config_.chunker, GearTable::FromSeed(keys_.ChunkerSeed().view()))) {}
+      // ValidateConfig (on init and on every read) refused unknown algorithms.
+      chunker_(std::make_unique<Chunker>(*ParseChunkerAlgorithm(config_.chunker_algorithm), config_.chunker,
+                                         GearTable::FromSeed(keys_.ChunkerSeed().view()))) {}
 
 absl::StatusOr<Id> Repository::PutContentAddressed(std::string (*name_of)(const Id&), ByteView data) {
   Id id = Sha256(data);
@@ -49,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Sto
 
   RepoConfig config;
   config.repo_id = Id::FromBytes(Key32::Random().view());
+  config.chunker_algorithm = std::string(ChunkerAlgorithmName(options.chunker_algorithm));
   config.chunker = options.chunker;
   config.data_cipher = options.data_cipher.value_or(AesGcmIsFast() ? Cipher::kAes256Gcm
                                                                    : Cipher::kXChaCha20Poly1305);

@@ -29,6 +29,7 @@
 namespace coffer {
 
 struct InitOptions {
+  ChunkerAlgorithm chunker_algorithm = kDefaultChunkerAlgorithm;
   ChunkerParams chunker;
   std::optional<Cipher> data_cipher;  // default: AES-256-GCM when the CPU has it
   Compression compression;

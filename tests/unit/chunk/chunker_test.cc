@@ -1,3 +1,6 @@
+// Behaviour every chunker algorithm shares (min/avg/max, streaming, seeds),
+// and what is specific to fastcdc-gear-v1. gear-simd-v1's own definition and
+// paths are tested in gear_simd_test.cc.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -7,52 +10,20 @@
 #include <vector>
 
 #include "chunk/chunker.h"
+#include "chunk_test_util.h"
 
 using namespace coffer;
+using namespace coffer::testing;
 
 namespace {
 
-// Small parameters keep the tests fast while exercising every phase.
-constexpr ChunkerParams kSmall{.min_size = 2048, .avg_size = 8192, .max_size = 65536};
+constexpr ChunkerAlgorithm kOld = ChunkerAlgorithm::kFastCdcGearV1;
+constexpr ChunkerAlgorithm kNew = ChunkerAlgorithm::kGearSimdV1;
 
-// SplitMix64: a fixed, portable pseudo-random generator for test data.
-Bytes PseudoRandomBytes(size_t n, uint64_t state) {
-  Bytes out(n);
-  for (size_t i = 0; i < n; i += 8) {
-    state += 0x9e3779b97f4a7c15ull;
-    uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    for (size_t b = 0; b < 8 && i + b < n; ++b) out[i + b] = static_cast<uint8_t>(z >> (8 * b));
-  }
-  return out;
-}
-
-Bytes Seed(uint8_t first) {
-  Bytes seed(32);
-  for (size_t i = 0; i < seed.size(); ++i) seed[i] = static_cast<uint8_t>(first + i);
-  return seed;
-}
-
-std::vector<size_t> ChunkLengths(const Chunker& chunker, ByteView data) {
-  std::vector<size_t> lengths;
-  while (!data.empty()) {
-    size_t len = chunker.NextChunkLength(data, /*at_eof=*/true);
-    REQUIRE(len > 0);
-    REQUIRE(len <= data.size());
-    lengths.push_back(len);
-    data = data.subspan(len);
-  }
-  return lengths;
-}
-
-std::vector<size_t> CutOffsets(const std::vector<size_t>& lengths) {
-  std::vector<size_t> offsets;
-  size_t pos = 0;
-  for (size_t len : lengths) offsets.push_back(pos += len);
-  return offsets;
-}
+// Runs the rest of the test case once per algorithm.
+#define FOR_EACH_ALGORITHM(algorithm)                      \
+  const ChunkerAlgorithm algorithm = GENERATE(kOld, kNew); \
+  INFO("algorithm " << std::string(ChunkerAlgorithmName(algorithm)))
 
 // The cut definition from chunker.cc, computed the slow and obvious way: the
 // window hash of the 64 bytes ending at each candidate, tested with the mask
@@ -116,18 +87,19 @@ TEST_CASE("gear table is a deterministic function of the seed") {
 }
 
 TEST_CASE("cut points are deterministic") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(1)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(1)));
   Bytes data = PseudoRandomBytes(1 << 20, 7);
   CHECK(ChunkLengths(chunker, data) == ChunkLengths(chunker, data));
-  Chunker twin(kSmall, GearTable::FromSeed(Seed(1)));
+  Chunker twin(algorithm, kSmall, GearTable::FromSeed(Seed(1)));
   CHECK(ChunkLengths(chunker, data) == ChunkLengths(twin, data));
 }
 
-TEST_CASE("cut points match the documented window-hash definition") {
-  // Guards the fast loop (and future SIMD versions) against the spec.
+TEST_CASE("fastcdc-gear-v1 cut points match the documented window-hash definition") {
+  // Guards the fast loop against the spec.
   const ChunkerParams params{.min_size = 256, .avg_size = 1024, .max_size = 4096};
   const GearTable table = GearTable::FromSeed(Seed(9));
-  Chunker chunker(params, table);
+  Chunker chunker(kOld, params, table);
   Bytes data = PseudoRandomBytes(200000, 11);
   ByteView rest = data;
   int chunks = 0;
@@ -141,7 +113,8 @@ TEST_CASE("cut points match the documented window-hash definition") {
 }
 
 TEST_CASE("every chunk is within [min, max] except the last") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(3)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(3)));
   // Random data cuts mostly between min and max; a long zero run forces max.
   Bytes data = PseudoRandomBytes(3 << 20, 5);
   std::fill(data.begin() + (1 << 20), data.begin() + (1 << 20) + 300000, 0);
@@ -157,8 +130,9 @@ TEST_CASE("every chunk is within [min, max] except the last") {
 }
 
 TEST_CASE("average chunk size on random data is near avg_size") {
+  FOR_EACH_ALGORITHM(algorithm);
   SECTION("small parameters") {
-    Chunker chunker(kSmall, GearTable::FromSeed(Seed(4)));
+    Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(4)));
     Bytes data = PseudoRandomBytes(16 << 20, 99);
     std::vector<size_t> lengths = ChunkLengths(chunker, data);
     double mean = static_cast<double>(data.size()) / static_cast<double>(lengths.size());
@@ -168,7 +142,7 @@ TEST_CASE("average chunk size on random data is near avg_size") {
   }
   SECTION("default parameters") {
     ChunkerParams params;
-    Chunker chunker(params, GearTable::FromSeed(Seed(4)));
+    Chunker chunker(algorithm, params, GearTable::FromSeed(Seed(4)));
     Bytes data = PseudoRandomBytes(64 << 20, 100);
     std::vector<size_t> lengths = ChunkLengths(chunker, data);
     double mean = static_cast<double>(data.size()) / static_cast<double>(lengths.size());
@@ -178,14 +152,14 @@ TEST_CASE("average chunk size on random data is near avg_size") {
   }
 }
 
-TEST_CASE("cut points are stable across machines and releases") {
+TEST_CASE("fastcdc-gear-v1 cut points are stable across machines and releases") {
   // Regression record: these lengths were produced once by this
   // implementation and written down. Cut points are part of the repository
   // format (changing them breaks deduplication against existing backups), so
-  // this must pass unchanged on every machine, compiler and SIMD path. If it
-  // fails, the chunker changed: do not update the numbers without a format
-  // version bump.
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(0)));
+  // this must pass unchanged on every machine and compiler. If it fails, the
+  // chunker changed: existing repositories name this algorithm in their
+  // config, so never update the numbers (a new cut rule needs a new name).
+  Chunker chunker(kOld, kSmall, GearTable::FromSeed(Seed(0)));
   Bytes data = PseudoRandomBytes(1 << 20, 0x636f66666572ull);  // "coffer"
   std::vector<size_t> lengths = ChunkLengths(chunker, data);
   lengths.resize(10);
@@ -195,7 +169,8 @@ TEST_CASE("cut points are stable across machines and releases") {
 }
 
 TEST_CASE("inserting bytes near the start changes only the first chunks") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(5)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(5)));
   Bytes original = PseudoRandomBytes(4 << 20, 1234);
   Bytes edited = original;
   const Bytes inserted = {'h', 'e', 'l', 'l', 'o'};
@@ -215,9 +190,10 @@ TEST_CASE("inserting bytes near the start changes only the first chunks") {
 }
 
 TEST_CASE("different seeds give different cut points") {
+  FOR_EACH_ALGORITHM(algorithm);
   Bytes data = PseudoRandomBytes(1 << 20, 77);
-  Chunker a(kSmall, GearTable::FromSeed(Seed(1)));
-  Chunker b(kSmall, GearTable::FromSeed(Seed(2)));
+  Chunker a(algorithm, kSmall, GearTable::FromSeed(Seed(1)));
+  Chunker b(algorithm, kSmall, GearTable::FromSeed(Seed(2)));
   std::vector<size_t> cuts_a = CutOffsets(ChunkLengths(a, data));
   std::vector<size_t> cuts_b = CutOffsets(ChunkLengths(b, data));
   std::vector<size_t> common;
@@ -229,7 +205,8 @@ TEST_CASE("different seeds give different cut points") {
 }
 
 TEST_CASE("all-zero input is cut into max-size chunks") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(6)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(6)));
   Bytes zeros(10 * kSmall.max_size + 100, 0);
   std::vector<size_t> lengths = ChunkLengths(chunker, zeros);
   REQUIRE(lengths.size() == 11);
@@ -238,7 +215,8 @@ TEST_CASE("all-zero input is cut into max-size chunks") {
 }
 
 TEST_CASE("next chunk length asks for more data until it can decide") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(6)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(6)));
   SECTION("less than min_size") {
     Bytes data = PseudoRandomBytes(kSmall.min_size - 1, 1);
     CHECK(chunker.NextChunkLength(data, false) == 0);
@@ -262,7 +240,8 @@ TEST_CASE("next chunk length asks for more data until it can decide") {
 }
 
 TEST_CASE("feeding data in small pieces gives the same cut points as one buffer") {
-  Chunker chunker(kSmall, GearTable::FromSeed(Seed(8)));
+  FOR_EACH_ALGORITHM(algorithm);
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(8)));
   Bytes data = PseudoRandomBytes(2 << 20, 31337);
   const std::vector<size_t> whole = ChunkLengths(chunker, data);
 

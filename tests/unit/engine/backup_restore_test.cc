@@ -154,6 +154,37 @@ TEST_CASE("an unchanged tree is not read again and adds nothing") {
   }
 }
 
+TEST_CASE("a repository made with fastcdc-gear-v1 still backs up, dedups and restores") {
+  // Repositories created before gear-simd-v1 keep their algorithm; the engine
+  // must chunk with whatever the config names.
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src", target = tmp / "restored";
+  std::string data = Str(RandomBytes(600000, 4));
+  WriteFile(src / "a", data);
+  InitOptions options = coffer::testing::SmallRepoOptions();
+  options.chunker_algorithm = ChunkerAlgorithm::kFastCdcGearV1;
+  { coffer::testing::MustInit(NewLocalStore(tmp / "repo"), "secret", options); }
+  auto repo = Repository::Open(NewLocalStore(tmp / "repo"), "secret");
+  REQUIRE(repo.ok());
+  REQUIRE((*repo)->chunker().algorithm() == ChunkerAlgorithm::kFastCdcGearV1);
+  auto first = RunBackup(**repo, Options(src, tmp / "cache"));
+  REQUIRE(first.ok());
+  data.insert(300000, "an insertion shifts everything after it");
+  WriteFile(src / "a", data);
+  auto second = RunBackup(**repo, Options(src, tmp / "cache"));
+  REQUIRE(second.ok());
+  CHECK(second->snapshot.summary.files_changed == 1);
+  // Chunks away from the insertion are found again (16 KiB average chunks).
+  CHECK(second->snapshot.summary.bytes_added < 100000);
+
+  RestoreOptions r;
+  r.target = target;
+  REQUIRE(RunRestore(**repo, r).ok());
+  auto diffs = CompareTrees(src, target / src.relative_path());
+  INFO(::Catch::Detail::stringify(diffs));
+  CHECK(diffs.empty());
+}
+
 TEST_CASE("a multi-GiB sparse file is backed up without reading its holes and restored sparse") {
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src";

@@ -259,3 +259,42 @@ TEST_CASE("a damaged snapshot object does not hide the others from lookups by id
   CHECK(absl::IsDataLoss(broken.status()));
   CHECK_THAT(std::string(broken.status().message()), Catch::Contains(damaged->Hex()));
 }
+
+TEST_CASE("a repository chunks with the algorithm its config names: gear-simd-v1 by default") {
+  coffer::testing::TempDir dir;
+  SECTION("new repositories get gear-simd-v1") {
+    auto repo = MustInit(NewLocalStore(dir.path()), "pw");
+    CHECK(repo->config().chunker_algorithm == "gear-simd-v1");
+    CHECK(repo->chunker().algorithm() == ChunkerAlgorithm::kGearSimdV1);
+  }
+  SECTION("one made with fastcdc-gear-v1 reopens with it and cuts as before") {
+    InitOptions options = coffer::testing::SmallRepoOptions();
+    options.chunker_algorithm = ChunkerAlgorithm::kFastCdcGearV1;
+    std::vector<size_t> first_cuts;
+    const Bytes data = RandomBytes(1 << 20);
+    auto cuts = [&](const Chunker& chunker) {
+      std::vector<size_t> lengths;
+      for (ByteView rest = data; !rest.empty(); rest = rest.subspan(lengths.back())) {
+        lengths.push_back(chunker.NextChunkLength(rest, true));
+      }
+      return lengths;
+    };
+    {
+      auto repo = MustInit(NewLocalStore(dir.path()), "pw", options);
+      first_cuts = cuts(repo->chunker());
+    }
+    auto reopened = Repository::Open(NewLocalStore(dir.path()), "pw");
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->config().chunker_algorithm == "fastcdc-gear-v1");
+    CHECK((*reopened)->chunker().algorithm() == ChunkerAlgorithm::kFastCdcGearV1);
+    CHECK(cuts((*reopened)->chunker()) == first_cuts);
+    CHECK(first_cuts.size() > 10);
+  }
+  SECTION("an unknown algorithm is refused, naming it") {
+    RepoConfig config;
+    config.chunker_algorithm = "gear-simd-v9";
+    absl::Status s = ValidateConfig(config);
+    CHECK(absl::IsFailedPrecondition(s));
+    CHECK_THAT(std::string(s.message()), Catch::Contains("gear-simd-v9"));
+  }
+}
