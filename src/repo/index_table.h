@@ -114,13 +114,15 @@ class IndexTable {
   size_t LowerBound(uint16_t fp, size_t lo, size_t hi, size_t guess) const;
   // Compares the records from `pos` on while their fp equals the id's.
   size_t Match(const Id& id, size_t pos, size_t hi) const;
+  // The position of `id` in the bucket [lo, hi), starting from a guess.
+  size_t Search(const Id& id, size_t lo, size_t hi, size_t guess) const;
   void FillId(size_t i, Id& id) const;
 
   uint64_t entries_ = 0;
   uint32_t packs_ = 0;
   uint32_t link_bytes_ = 3;
   PodArray<uint32_t> dir_;        // 2^16 + 1 bucket starts
-  PodArray<uint16_t> fp_;         // entries
+  PodArray<uint16_t> fp_;         // entries + padding
   PodArray<uint8_t> rec_;         // entries * RecordSize() + padding
   PodArray<uint64_t> meta_bits_;  // packs + 1: format and first bit of each pack's rows
   PodArray<uint32_t> first_row_;  // packs + 1: the last is entries
