@@ -163,17 +163,10 @@ size_t Index::MemoryUsage() const {
 
 // ---- IndexBuilder ----
 
-struct IndexBuilder::Record {
-  Id id;
-  uint32_t pack;
-  uint32_t offset;
-  uint32_t length;
-  uint32_t raw_length;
-  BlobType type;
-};
-
 namespace {
-constexpr size_t kBlockBits = 16;  // records are kept in blocks: no reallocation copies
+// Records are kept in blocks of 3.4 MB: no reallocation copies, and big
+// enough for huge pages (the build reads them in id order, at random).
+constexpr size_t kBlockBits = 16;
 constexpr size_t kBlockSize = size_t{1} << kBlockBits;
 
 uint64_t Prefix64(const Id& id) {
@@ -198,7 +191,7 @@ uint32_t IndexBuilder::AddPackId(const Id& pack) {
 
 void IndexBuilder::AddBlob(uint32_t pack_number, const PackedBlob& blob) {
   if ((count_ & (kBlockSize - 1)) == 0 && (count_ >> kBlockBits) == blocks_.size())
-    blocks_.push_back(std::make_unique_for_overwrite<Record[]>(kBlockSize));
+    blocks_.emplace_back(kBlockSize);
   At(count_++) = Record{blob.id, pack_number, blob.offset, blob.length, blob.raw_length, blob.type};
 }
 

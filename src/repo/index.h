@@ -119,11 +119,18 @@ class IndexBuilder {
   Index Build() &&;
 
  private:
-  struct Record;
+  struct Record {
+    Id id;
+    uint32_t pack;
+    uint32_t offset;
+    uint32_t length;
+    uint32_t raw_length;
+    BlobType type;
+  };
   Record& At(size_t i);
   std::vector<Id> packs_;
   absl::flat_hash_map<Id, uint32_t> pack_numbers_;
-  std::vector<std::unique_ptr<Record[]>> blocks_;
+  std::vector<PodArray<Record>> blocks_;
   size_t count_ = 0;
 };
 
