@@ -108,7 +108,7 @@ void AddBackupCommand(CLI::App& app, const Globals& globals, Command& command) {
       "Path of the --stdin file inside the snapshot, e.g. /db/app.sql (default: /stdin)");
   sub->add_flag("--no-cache", args->no_cache, "Read every file (do not trust the files cache)");
   sub->add_option("--cache-dir", args->cache_dir,
-                  "Files cache directory (default ~/.cache/coffer)");
+                  "Directory of the local caches: files cache and index cache (default ~/.cache/coffer)");
   sub->add_flag("--one-file-system", args->one_file_system, "Do not cross file system boundaries");
   sub->add_option("--threads", args->threads, "Worker threads (default: one per core)")
       ->check(CLI::NonNegativeNumber);

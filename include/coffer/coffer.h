@@ -318,7 +318,9 @@ COFFER_API coffer_status coffer_backup_options_add_tag(coffer_backup_options* op
 COFFER_API coffer_status coffer_backup_options_set_host(coffer_backup_options* opts,
                                                         const char* host, coffer_error** err);
 /* Directory of the local files cache, which lets unchanged files be skipped
- * without reading them. Default: $XDG_CACHE_HOME/coffer or ~/.cache/coffer. */
+ * without reading them, and from this backup on of the handle's index cache
+ * (coffer_repo_set_cache_dir). Default: $XDG_CACHE_HOME/coffer or
+ * ~/.cache/coffer. */
 COFFER_API coffer_status coffer_backup_options_set_cache_dir(coffer_backup_options* opts,
                                                              const char* dir, coffer_error** err);
 /* Non-zero (the default) to use the files cache; 0 reads every file. */
@@ -663,6 +665,16 @@ COFFER_API coffer_status coffer_key_change_password(coffer_repo* repo, const cha
  * failing with COFFER_ERROR_LOCKED; checked about once a second. 0 (the
  * default) fails at once; negative values are COFFER_ERROR_INVALID_ARGUMENT. */
 COFFER_API coffer_status coffer_repo_set_lock_wait(coffer_repo* repo, int64_t seconds,
+                                                   coffer_error** err);
+
+/* Where this handle keeps its local index cache: the repository's decoded
+ * index in one encrypted file, <dir>/<repo id>/index, so that operations
+ * after the first open read one local file instead of fetching and
+ * decrypting every index object. NULL turns the cache off; an empty string
+ * is COFFER_ERROR_INVALID_ARGUMENT. Default: $XDG_CACHE_HOME/coffer, else
+ * ~/.cache/coffer (the files cache's directory). A backup whose options set
+ * a cache directory moves the index cache there too. */
+COFFER_API coffer_status coffer_repo_set_cache_dir(coffer_repo* repo, const char* dir,
                                                    coffer_error** err);
 
 /* Argon2id cost for the key slots this handle writes from now on

@@ -424,6 +424,16 @@ class Repo {
     detail::Check(coffer_repo_set_lock_wait(handle(), seconds, &err), &err);
   }
 
+  // The local index cache's directory; disable_cache() turns it off.
+  void set_cache_dir(const std::string& dir) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_repo_set_cache_dir(handle(), dir.c_str(), &err), &err);
+  }
+  void disable_cache() {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_repo_set_cache_dir(handle(), nullptr, &err), &err);
+  }
+
   coffer_repo* handle() const {
     if (!repo_)
       throw Error(COFFER_ERROR_INVALID_ARGUMENT, "coffer::api::Repo is empty (moved from)");

@@ -1,11 +1,14 @@
 // Opening, creating, describing and closing repositories.
+#include <filesystem>
 #include <memory>
 #include <new>
+#include <optional>
 
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
 #include "capi/output.h"
+#include "base/cache_dir.h"
 #include "store/store_registry.h"
 
 using coffer::capi::Cat;
@@ -15,6 +18,8 @@ using coffer::capi::Guard;
 namespace {
 
 coffer_repo* NewHandle(std::string location, std::unique_ptr<coffer::Repository> repo) {
+  // Loading the index reads a local cache of it after the first time.
+  repo->set_cache_dir(coffer::DefaultCacheDir());
   auto handle = std::make_unique<coffer_repo>();
   handle->location = std::move(location);
   handle->repo = std::move(repo);
@@ -77,6 +82,18 @@ COFFER_API coffer_status coffer_repo_info(coffer_repo* repo, char** json_out, co
     COFFER_CAPI_LEASE(repo);
     return coffer::capi::ReturnJson(coffer::capi::RepoInfoJson(repo->location, *repo->repo),
                                     json_out);
+  });
+}
+
+COFFER_API coffer_status coffer_repo_set_cache_dir(coffer_repo* repo, const char* dir,
+                                                   coffer_error** err) {
+  COFFER_CAPI_ENTRY;
+  return Guard(err, [&]() -> coffer_status {
+    COFFER_CAPI_LEASE(repo);
+    if (dir != nullptr && *dir == '\0')
+      return Fail(err, COFFER_ERROR_INVALID_ARGUMENT, "the cache directory is empty (NULL turns the cache off)");
+    repo->repo->set_cache_dir(dir == nullptr ? std::nullopt : std::optional<std::filesystem::path>(dir));
+    return COFFER_OK;
   });
 }
 

@@ -289,9 +289,11 @@ void Backup::ProcessFile(const std::string& path, Entry& entry, const struct sta
   if (cache_) {
     std::vector<ContentPart> cached;
     lookup = cache_->Find(path, fp, &cached);
-    if (lookup == FilesCache::Lookup::kUnchanged &&
-        std::all_of(cached.begin(), cached.end(),
-                    [&](const ContentPart& p) { return p.is_hole() || writer_.Known(p.blob); })) {
+    std::vector<Id> blobs;
+    if (lookup == FilesCache::Lookup::kUnchanged)
+      for (const ContentPart& p : cached)
+        if (!p.is_hole()) blobs.push_back(p.blob);
+    if (lookup == FilesCache::Lookup::kUnchanged && writer_.KnownAll(blobs)) {
       job->parts.assign(cached.begin(), cached.end());
       job->size = fp.size;
       job->fingerprint = fp;
@@ -511,6 +513,7 @@ void Backup::Report(bool force) {
 absl::StatusOr<BackupResult> Backup::Run() {
   COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false,
                                                        repo_.lock_wait_seconds()));
+  if (options_.cache_dir) repo_.set_cache_dir(*options_.cache_dir);
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   PathTrie trie;
   std::vector<std::string> paths;

@@ -35,8 +35,11 @@ struct BackupOptions {
   std::vector<std::string> excludes;
   std::vector<std::string> tags;
   std::string host;                   // default: this machine's host name
-  // Local cache of file metadata → content, so unchanged files are not read
-  // again. Default: $XDG_CACHE_HOME/coffer or ~/.cache/coffer.
+  // Local caches: file metadata → content, so unchanged files are not read
+  // again, and (when set) the repository's index cache for this and later
+  // loads through the same Repository. Default: $XDG_CACHE_HOME/coffer or
+  // ~/.cache/coffer for the files cache; the index cache as the Repository
+  // has it (Repository::set_cache_dir).
   std::optional<std::filesystem::path> cache_dir;
   bool use_files_cache = true;
   bool one_file_system = false;       // do not cross mount points

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
@@ -112,11 +113,17 @@ void Checker::WalkTree(const Id& tree_id, const std::string& path, const Id& sna
     std::string child = path == "/" ? "/" + n.name : path + "/" + n.name;
     if (n.type == NodeType::kFile) {
       bool file_damaged = false;
+      std::vector<Id> blobs;
+      for (const ContentPart& part : n.content)
+        if (!part.is_hole()) blobs.push_back(part.blob);
+      std::unique_ptr<bool[]> indexed(new bool[blobs.size()]);
+      if (!report) repo_.index().HasMany(blobs, indexed.get());
+      size_t k = 0;
       for (const ContentPart& part : n.content) {
         if (part.is_hole()) continue;
         if (!report) {
           result_.blobs++;
-          if (!repo_.index().Has(part.blob) && !broken_.contains(part.blob)) {
+          if (!indexed[k++] && !broken_.contains(part.blob)) {
             Error(absl::StrCat("blob ", part.blob.ShortHex()), absl::StrCat("not in the index (", child, ")"));
             broken_.insert(part.blob);
           }

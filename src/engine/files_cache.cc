@@ -17,13 +17,6 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kMaxPathLength = 1 << 16;
 }  // namespace
 
-std::filesystem::path DefaultCacheDir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "coffer";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".cache" / "coffer";
-  return std::filesystem::path("/tmp") / absl::StrCat("coffer-cache-", getuid());
-}
-
 FilesCache FilesCache::Load(const std::filesystem::path& file) {
   FilesCache cache;
   cache.file_ = file;

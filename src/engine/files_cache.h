@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "base/cache_dir.h"
 #include "base/id.h"
 #include "repo/tree.h"
 
@@ -53,8 +54,5 @@ class FilesCache {
   std::filesystem::path file_;
   absl::flat_hash_map<std::string, Entry> entries_;
 };
-
-// $XDG_CACHE_HOME/coffer, else $HOME/.cache/coffer, else /tmp/coffer-cache-<uid>.
-std::filesystem::path DefaultCacheDir();
 
 }  // namespace coffer

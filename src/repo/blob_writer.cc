@@ -1,5 +1,7 @@
 #include "repo/blob_writer.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "compress/codec.h"
@@ -21,6 +23,18 @@ bool BlobWriter::Known(const Id& id) {
   if (repo_.index().Has(id)) return true;
   std::lock_guard<std::mutex> guard(mu_);
   return pending_.contains(id);
+}
+
+bool BlobWriter::KnownAll(std::span<const Id> ids) {
+  constexpr size_t kBatch = 256;
+  bool found[kBatch];
+  for (size_t start = 0; start < ids.size(); start += kBatch) {
+    std::span<const Id> batch = ids.subspan(start, std::min(kBatch, ids.size() - start));
+    repo_.index().HasMany(batch, found);
+    for (size_t i = 0; i < batch.size(); ++i)
+      if (!found[i] && !Known(batch[i])) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plaintext) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -41,6 +42,8 @@ class BlobWriter {
   absl::StatusOr<bool> Save(BlobType type, const Id& id, ByteView plaintext);
   // True when the blob exists in the index or was saved by this writer.
   bool Known(const Id& id);
+  // True when every blob is Known: one batched index lookup (Index::HasMany).
+  bool KnownAll(std::span<const Id> ids);
 
   // Uploads partly filled packs and writes the index object(s), then adds
   // them to the repository's in-memory index.

@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "compress/codec.h"
 #include "repo/host_info.h"
+#include "repo/index_cache.h"
 #include "repo/object_kind.h"
 
 namespace coffer {
@@ -125,8 +126,15 @@ absl::Status Repository::RequireReadAccess(std::string_view operation) const {
                                                   " is write-only: it cannot ", std::string(operation)));
 }
 
+namespace {
+// A cached index is rewritten once the objects merged on top of it exceed
+// either bound: each further open would fetch them again.
+constexpr size_t kMaxIncrementalObjects = 16;
+constexpr size_t kIncrementalShare = 16;  // blobs added > cached blobs / 16
+}  // namespace
+
 absl::Status Repository::LoadIndex(IndexLoadReport* report) {
-  Index fresh;
+  last_index_load_ = IndexLoadInfo{};
   std::vector<std::string> names;
   COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) {
     names.push_back(info.name);
@@ -134,6 +142,22 @@ absl::Status Repository::LoadIndex(IndexLoadReport* report) {
   }));
   // A stable order, so "first location wins" is the same on every load.
   std::sort(names.begin(), names.end());
+  // The cache is keyed by object ids; a store with other names under index/
+  // is loaded in full every time.
+  std::vector<Id> ids;
+  bool cacheable = cache_dir_.has_value();
+  for (const std::string& name : names) {
+    auto id = IdFromObjectName(name);
+    if (!id || IndexName(*id) != name) cacheable = false;
+    if (id) ids.push_back(*id);
+  }
+  if (cacheable && report == nullptr) {
+    COFFER_ASSIGN_OR_RETURN(bool served, LoadIndexFromCache(names, ids));
+    if (served) return absl::OkStatus();
+  }
+
+  IndexBuilder builder;
+  std::vector<Id> loaded;
   for (const std::string& name : names) {
     auto data = store_->Get(name);
     absl::StatusOr<IndexObject> object =
@@ -144,11 +168,69 @@ absl::Status Repository::LoadIndex(IndexLoadReport* report) {
       report->failures.emplace_back(name, object.status());
       continue;
     }
-    fresh.Merge(*object);
+    last_index_load_.objects_fetched++;
+    builder.Merge(*object);
+    if (auto id = IdFromObjectName(name)) loaded.push_back(*id);
     if (report) report->objects.push_back({IdFromObjectName(name).value_or(Id{}), std::move(*object)});
   }
-  index_ = std::move(fresh);
+  index_ = Index();  // the old index goes before the new one is built
+  index_ = std::move(builder).Build();
+  if (cacheable) WriteIndexCacheQuietly(loaded);
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Repository::LoadIndexFromCache(const std::vector<std::string>& names,
+                                                    const std::vector<Id>& ids) {
+  auto file = IndexCacheFile::Open(IndexCachePath(*cache_dir_, config_.repo_id), config_.repo_id, keys_.index_key);
+  if (!file.ok()) return false;
+  // Usable only when every object it holds is still on the store (a prune
+  // or repair deletes objects: their packs may be gone).
+  const std::vector<Id>& cached = file->objects();
+  std::vector<size_t> added;  // positions in names/ids
+  size_t c = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (c < cached.size() && cached[c] == ids[i]) {
+      ++c;
+    } else {
+      added.push_back(i);
+    }
+  }
+  if (c != cached.size()) return false;
+  auto index = file->ReadIndex();
+  if (!index.ok()) return false;
+  index_ = std::move(*index);
+  last_index_load_.from_cache = true;
+
+  std::vector<Id> objects = cached;
+  for (size_t i : added) {
+    auto data = store_->Get(names[i]);
+    absl::StatusOr<IndexObject> object =
+        data.ok() ? DecryptIndexObject(*data, keys_.index_key) : absl::StatusOr<IndexObject>(data.status());
+    if (absl::IsNotFound(object.status())) continue;  // removed by a prune meanwhile
+    if (!object.ok()) {
+      index_ = Index();
+      return Annotate(object.status(), names[i]);
+    }
+    last_index_load_.objects_fetched++;
+    index_.Merge(*object);
+    objects.push_back(ids[i]);
+  }
+  if (last_index_load_.objects_fetched > kMaxIncrementalObjects ||
+      (last_index_load_.objects_fetched > 0 &&
+       index_.blob_count() - file->blob_count() > file->blob_count() / kIncrementalShare)) {
+    std::sort(objects.begin(), objects.end());
+    index_.Compact();
+    WriteIndexCacheQuietly(objects);
+  }
+  return true;
+}
+
+void Repository::WriteIndexCacheQuietly(const std::vector<Id>& objects) {
+  // The cache only saves time: failing to write it is not an error.
+  if (!index_.compact()) return;
+  absl::Status s =
+      WriteIndexCache(IndexCachePath(*cache_dir_, config_.repo_id), config_.repo_id, keys_.index_key, objects, index_);
+  last_index_load_.cache_written = s.ok();
 }
 
 absl::StatusOr<Key32> Repository::PackDataKey(const Id& pack) {

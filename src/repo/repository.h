@@ -7,7 +7,9 @@
 // concurrently with anything else.
 #pragma once
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -51,6 +53,13 @@ struct IndexLoadReport {
   std::vector<std::pair<std::string, absl::Status>> failures;
 };
 
+// How the last LoadIndex got the index (for tests, benchmarks, progress).
+struct IndexLoadInfo {
+  bool from_cache = false;     // the local index cache was read
+  size_t objects_fetched = 0;  // index objects fetched and decrypted from the store
+  bool cache_written = false;  // the local index cache was (re)written
+};
+
 struct SnapshotEntry {
   Id id;
   Snapshot snapshot;
@@ -84,7 +93,20 @@ class Repository {
 
   // Reads every index object (again). Index objects that fail to decrypt are
   // an error naming the object, unless `report` is given (see there).
+  //
+  // With a cache directory, the decoded index is kept in a local cache file
+  // and the next LoadIndex (without a report) reads that file instead when
+  // the store still holds every index object it was built from; objects
+  // added since are fetched and merged (and the file rewritten once there
+  // are many), any object gone since means a full load. A damaged, forged
+  // or foreign cache file is ignored and rewritten. See
+  // docs/FORMAT.md ("Local index cache").
   absl::Status LoadIndex(IndexLoadReport* report = nullptr);
+  const IndexLoadInfo& last_index_load() const { return last_index_load_; }
+  // Where LoadIndex keeps its cache: <dir>/<repo id>/index. nullopt (the
+  // default) keeps none.
+  void set_cache_dir(std::optional<std::filesystem::path> dir) { cache_dir_ = std::move(dir); }
+  const std::optional<std::filesystem::path>& cache_dir() const { return cache_dir_; }
   const Index& index() const { return index_; }
   void AddToIndex(const IndexObject& object) { index_.Merge(object); }
   // Replaces the in-memory index only (repair's dry run reads through the
@@ -123,6 +145,10 @@ class Repository {
  private:
   Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig config, Id key_slot_id);
   absl::StatusOr<Key32> PackDataKey(const Id& pack);
+  // LoadIndex through the cache: false when the cache cannot serve (then a
+  // full load follows); an error only for what a full load would fail on.
+  absl::StatusOr<bool> LoadIndexFromCache(const std::vector<std::string>& names, const std::vector<Id>& ids);
+  void WriteIndexCacheQuietly(const std::vector<Id>& objects);
 
   std::unique_ptr<Store> store_;
   MasterKeys keys_;
@@ -132,6 +158,8 @@ class Repository {
   std::unique_ptr<KeyedHasher> hasher_;
   std::unique_ptr<Chunker> chunker_;
   Index index_;
+  std::optional<std::filesystem::path> cache_dir_;
+  IndexLoadInfo last_index_load_;
   std::mutex pack_keys_mu_;
   absl::flat_hash_map<Id, Key32> pack_keys_;  // data keys of packs read so far
 };

@@ -1,6 +1,7 @@
 // Creating and opening repositories through the C API.
 #include "capi_test_util.h"
 #include "support/temp_dir.h"
+#include "support/tree_builder.h"
 
 using coffer::testing::CError;
 using coffer::testing::TakeJson;
@@ -87,4 +88,41 @@ TEST_CASE("an unknown location scheme is INVALID_ARGUMENT naming it") {
   CHECK(coffer_repo_open("ftp://example.com/repo", "pw", &repo, err.out()) ==
         COFFER_ERROR_INVALID_ARGUMENT);
   CHECK(err.message().find("ftp") != std::string::npos);
+}
+
+TEST_CASE("a handle keeps its index cache where set_cache_dir says, and none after NULL") {
+  TempDir dir;
+  std::string location = (dir / "repo").string();
+  auto repo = coffer::testing::InitRepo(location);
+  char* info = nullptr;
+  REQUIRE(coffer_repo_info(repo.get(), &info, nullptr) == COFFER_OK);
+  const std::string repo_id = TakeJson(info)["repo_id"];
+  coffer::testing::WriteFile(dir / "source" / "a.txt", "some data\n");
+  auto backup = [&] {
+    coffer::testing::BackupOptionsPtr opts(coffer_backup_options_new());
+    REQUIRE(coffer_backup_options_add_path(opts.get(), (dir / "source").c_str(), nullptr) == COFFER_OK);
+    coffer_backup_options_set_files_cache(opts.get(), 0);
+    char* result = nullptr;
+    REQUIRE(coffer_backup(repo.get(), opts.get(), &result, nullptr) == COFFER_OK);
+    coffer_free(result);
+  };
+
+  CError err;
+  CHECK(coffer_repo_set_cache_dir(repo.get(), "", err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+  REQUIRE(coffer_repo_set_cache_dir(repo.get(), (dir / "cache").c_str(), nullptr) == COFFER_OK);
+  backup();
+  CHECK(std::filesystem::exists(dir / "cache" / repo_id / "index"));
+
+  // The default: under $XDG_CACHE_HOME (the test support points it at a
+  // directory of its own).
+  auto reopened = coffer::testing::OpenRepo(location);
+  char* stats = nullptr;
+  REQUIRE(coffer_stats(reopened.get(), nullptr, &stats, nullptr) == COFFER_OK);
+  coffer_free(stats);
+  CHECK(std::filesystem::exists(std::filesystem::path(std::getenv("XDG_CACHE_HOME")) / "coffer" / repo_id / "index"));
+
+  std::filesystem::remove_all(dir / "cache");
+  REQUIRE(coffer_repo_set_cache_dir(repo.get(), nullptr, nullptr) == COFFER_OK);
+  backup();
+  CHECK_FALSE(std::filesystem::exists(dir / "cache"));
 }
