@@ -16,7 +16,9 @@ constexpr size_t kBlobsPerIndexObject = 1u << 20;
 int TypeSlot(BlobType type) { return type == BlobType::kTree ? 1 : 0; }
 }  // namespace
 
-BlobWriter::BlobWriter(Repository& repo) : repo_(repo) {}
+BlobWriter::BlobWriter(Repository& repo, int upload_threads)
+    : repo_(repo),
+      uploads_(std::make_unique<WorkQueue>(std::max(upload_threads, 1), 2)) {}
 BlobWriter::~BlobWriter() = default;
 
 bool BlobWriter::Known(const Id& id) {
@@ -62,16 +64,23 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
     if (pack->size() >= repo_.config().pack_size || pack->blob_count() >= kMaxBlobsPerPack / 4)
       full = std::move(pack);
   }
-  if (full) {
-    absl::Status s = UploadPack(std::move(full));
-    if (!s.ok()) return s;
-  }
+  if (full) QueueUpload(std::move(full));
   return true;
 }
 
-absl::Status BlobWriter::UploadPack(std::unique_ptr<PackBuilder> pack) {
-  std::vector<PackedBlob> blobs = pack->blobs();
-  Bytes bytes = pack->Finish();
+void BlobWriter::QueueUpload(std::unique_ptr<PackBuilder> pack) {
+  std::shared_ptr<PackBuilder> shared(std::move(pack));
+  uploads_->Submit([this, shared] { (void)UploadPack(*shared); });
+}
+
+absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
+  {
+    // After a failure nothing more is uploaded: the backup is failing anyway.
+    std::lock_guard<std::mutex> guard(mu_);
+    COFFER_RETURN_IF_ERROR(error_);
+  }
+  std::vector<PackedBlob> blobs = pack.blobs();
+  Bytes bytes = pack.Finish();
   auto pack_id = repo_.PutContentAddressed(&PackName, bytes);
   std::lock_guard<std::mutex> guard(mu_);
   if (!pack_id.ok()) {
@@ -110,8 +119,9 @@ absl::Status BlobWriter::Flush() {
       COFFER_RETURN_IF_ERROR(error_);
       pack = std::move(slot);
     }
-    if (pack && pack->blob_count() > 0) COFFER_RETURN_IF_ERROR(UploadPack(std::move(pack)));
+    if (pack && pack->blob_count() > 0) QueueUpload(std::move(pack));
   }
+  uploads_->Wait();
   std::lock_guard<std::mutex> guard(mu_);
   COFFER_RETURN_IF_ERROR(error_);
   COFFER_RETURN_IF_ERROR(WriteIndexObject());

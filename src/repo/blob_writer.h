@@ -7,6 +7,11 @@
 //
 // Thread-safe: Save may be called from many threads at once; compression and
 // encryption run on the calling thread, outside the locks.
+//
+// Full packs are uploaded by a pool of upload threads, several at once, so
+// one slow request to a cloud store does not stall the pipeline; at most
+// `upload_threads` packs are in flight and a few more queued (Save blocks
+// while the queue is full: the back-pressure that bounds memory).
 #pragma once
 
 #include <atomic>
@@ -18,6 +23,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "base/work_queue.h"
 #include "repo/index.h"
 #include "repo/pack.h"
 #include "repo/repository.h"
@@ -33,7 +39,8 @@ struct BlobWriterStats {
 
 class BlobWriter {
  public:
-  explicit BlobWriter(Repository& repo);
+  static constexpr int kDefaultUploadThreads = 4;
+  explicit BlobWriter(Repository& repo, int upload_threads = kDefaultUploadThreads);
   ~BlobWriter();
 
   // Stores `plaintext` under `id` unless the repository (index) or this
@@ -53,7 +60,9 @@ class BlobWriter {
   BlobWriterStats stats();
 
  private:
-  absl::Status UploadPack(std::unique_ptr<PackBuilder> pack);
+  // Hands a full pack to the upload pool (blocks while the pool is busy).
+  void QueueUpload(std::unique_ptr<PackBuilder> pack);
+  absl::Status UploadPack(PackBuilder& pack);
   absl::Status WriteIndexObject();
 
   Repository& repo_;
@@ -65,6 +74,9 @@ class BlobWriter {
   IndexObject indexed_;          // indexed on the store, not yet in repo_.index()
   BlobWriterStats stats_;
   absl::Status error_;
+  // Last member: destroyed first, so queued uploads finish while the state
+  // they update still exists.
+  std::unique_ptr<WorkQueue> uploads_;
 };
 
 }  // namespace coffer
