@@ -448,8 +448,8 @@ class Tool:
     def restore(self, repo, cache, target):
         raise NotImplementedError
 
-    def describe(self, repo, cache) -> None:
-        """Fill self.settings after init (untimed)."""
+    def describe(self, repo, cache, init_output) -> None:
+        """Fill self.settings after init (untimed); init_output holds init's stdout."""
 
 
 class Coffer(Tool):
@@ -462,7 +462,7 @@ class Coffer(Tool):
         return env
 
     def init(self, repo, cache):
-        return [self.binary, "-r", repo, "init"], None
+        return [self.binary, "-r", repo, "--json", "init"], None
 
     def backup(self, repo, cache, path, step):
         return [self.binary, "-r", repo, "backup", "--host", HOST, path], None
@@ -470,22 +470,22 @@ class Coffer(Tool):
     def restore(self, repo, cache, target):
         return [self.binary, "-r", repo, "restore", "latest", "--target", target], None
 
-    def describe(self, repo, cache):
+    def describe(self, repo, cache, init_output):
         try:
-            out = subprocess.run(
-                [self.binary, "-r", repo, "--json", "stats"], env=self.env(cache),
-                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
-            ).stdout
-            info = json.loads(out)
-        except (OSError, ValueError, subprocess.SubprocessError):
+            with open(init_output) as f:
+                info = json.load(f)
+        except (OSError, ValueError):
             info = {}
         parts = ["coffer init defaults"]
-        for key in ("compression", "data_cipher"):
-            v = info.get(key) if isinstance(info, dict) else None
-            if isinstance(v, dict):
-                v = v.get("codec")
-            if v:
-                parts.append(f"{key.replace('_', ' ')} {v}")
+        if isinstance(info, dict):
+            codec = (info.get("compression") or {}).get("codec")
+            if codec:
+                parts.append(f"{codec} compression")
+            if info.get("data_cipher"):
+                parts.append(str(info["data_cipher"]))
+            chunker = info.get("chunker") or {}
+            if chunker.get("avg_size"):
+                parts.append(f"{fmt_bytes(chunker['avg_size'])} average chunks")
         self.settings = ", ".join(parts)
 
 
@@ -510,7 +510,7 @@ class Restic(Tool):
     def restore(self, repo, cache, target):
         return self._base(repo, cache) + ["restore", "latest", "--target", target], None
 
-    def describe(self, repo, cache):
+    def describe(self, repo, cache, init_output):
         parts = ["restic init defaults (AES-256-CTR + Poly1305-AES)"]
         try:
             out = subprocess.run(
@@ -554,7 +554,7 @@ class Borg(Tool):
         # borg extract writes into the current directory; 'edited' is the latest archive.
         return [self.binary, "extract", f"{repo}::edited"], target
 
-    def describe(self, repo, cache):
+    def describe(self, repo, cache, init_output):
         self.settings = f"borg init --encryption {self.encryption}, default compression (lz4)"
 
 
@@ -618,16 +618,23 @@ def find_or_install(wanted: list[str], explicit: dict[str, str | None], no_insta
 # ---------------------------------------------------------------- measuring
 
 
-def run_measured(argv: list[str], cwd: str | None, env: dict[str, str], log_path: str, label: str) -> dict:
+def run_measured(argv: list[str], cwd: str | None, env: dict[str, str], log_path: str, label: str,
+                 stdout_path: str | None = None) -> dict:
+    """Run argv to completion; stdout and stderr go to log_path (stdout to stdout_path if given)."""
     os.sync()  # untimed: flush the previous step's dirty pages first
     with open(log_path, "ab") as logf:
         logf.write(f"\n=== {label}: {' '.join(argv)}{' (in ' + cwd + ')' if cwd else ''}\n".encode())
         logf.flush()
         t0 = time.perf_counter()
+        out = open(stdout_path, "wb") if stdout_path else None
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=out or logf, stderr=logf if out else subprocess.STDOUT)
         except OSError as e:
             raise BenchError(f"{label}: cannot start {argv[0]}: {e}")
+        finally:
+            if out:
+                out.close()
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
@@ -693,9 +700,10 @@ def run_tool(tool: Tool, rep: int, work: str, corpus: str, base: dict[str, tuple
     label = f"{tool.name} (repeat {rep})"
 
     argv, cwd = tool.init(repo, cache)
-    res["init"] = run_measured(argv, cwd, env, log_path, f"{label} init")
+    init_output = os.path.join(run_dir, "init.out")
+    res["init"] = run_measured(argv, cwd, env, log_path, f"{label} init", init_output)
     if not tool.settings:
-        tool.describe(repo, cache)
+        tool.describe(repo, cache, init_output)
 
     base_files, base_bytes = manifest_stats(base)
     try:
@@ -887,7 +895,8 @@ def main(argv=None) -> int:
     if "borg" in peers:
         tools.append(Borg(paths["borg"], args.borg_encryption))
     for t in tools:
-        t.version = tool_version([t.binary, "version"] if t.name == "restic" else [t.binary, "--version"])
+        full = tool_version([t.binary, "version"] if t.name == "restic" else [t.binary, "--version"])
+        t.version = " ".join(full.split()[1:2]) or full  # "restic 0.14.0 compiled with ..." -> "0.14.0"
 
     os.makedirs(args.workdir, exist_ok=True)
     work = os.path.realpath(tempfile.mkdtemp(prefix="coffer-compare-", dir=args.workdir))
