@@ -29,12 +29,13 @@ import time
 TOOLS = ("coffer", "restic", "borg")
 STEPS = ("first", "unchanged", "edited", "restore")
 BACKUP_STEPS = ("first", "unchanged", "edited")
-APT_PACKAGES = {"restic": "restic", "borg": "borgbackup"}
+APT_PACKAGES = {"restic": "restic", "borg": "borgbackup", "time": "time"}
 SYSTEM_SOURCES = ("/usr/lib", "/usr/share", "/usr/include")
 DEFAULT_CORPUS_SIZE = "2.8G"
 PASSWORD = "coffer-compare-benchmark-password"
 HOST = "coffer-compare"
 ADDED_DIR = "coffer-compare-added"
+GNU_TIME = "/usr/bin/time"
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
@@ -64,8 +65,12 @@ steps, per tool, each in a fresh repository and fresh cache directory:
              (--verify-sample; --verify-all hashes every file)
 
 measurement:
-  Wall time, user+sys CPU time and peak RSS (ru_maxrss) come from wait4()
-  on the tool's process, which includes any child processes it waited for.
+  Every step runs under GNU time (/usr/bin/time, Debian package 'time').
+  Wall time is measured around it; user+sys CPU time comes from wait4() on
+  it (the tool, any children the tool waited for, and time's own ~1 ms);
+  peak RSS is GNU time's %M, the tool's own ru_maxrss. (wait4() on a child
+  forked straight from this script would report at least the script's own
+  peak RSS: Linux carries the high-water mark across exec.)
   The corpus is read once, untimed, before the first tool runs; nothing is
   dropped from the page cache (hot runs). sync(2) runs, untimed, before
   every timed step so one step's writeback is not billed to the next.
@@ -92,9 +97,9 @@ settings:
   there as well. Thread counts are each tool's default.
 
 tools:
-  restic and borg are looked up on PATH (or --restic/--borg); when missing
-  they are installed with 'apt-get install restic borgbackup', which needs
-  root. The coffer binary is --coffer, default build/bin/coffer under the
+  restic, borg and GNU time are looked up on PATH (or --restic/--borg);
+  when missing they are installed with 'apt-get install restic borgbackup
+  time', which needs root. The coffer binary is --coffer, default build/bin/coffer under the
   repository root.
 
 exit status:
@@ -570,7 +575,7 @@ def tool_version(argv: list[str]) -> str:
 
 
 def find_or_install(wanted: list[str], explicit: dict[str, str | None], no_install: bool) -> dict[str, str]:
-    """Paths of the peer tools, installing missing ones with apt-get."""
+    """Paths of the peer tools and GNU time, installing missing ones with apt-get."""
     found: dict[str, str] = {}
     missing = []
     for tool in wanted:
@@ -588,7 +593,7 @@ def find_or_install(wanted: list[str], explicit: dict[str, str | None], no_insta
     if not missing:
         return found
     pkgs = [APT_PACKAGES[t] for t in missing]
-    what = ", ".join(missing)
+    what = ", ".join("GNU time" if t == "time" else t for t in missing)
     hint = f"apt-get install {' '.join(pkgs)}"
     if no_install:
         raise BenchError(f"{what} not found on PATH and --no-install was given (install with: {hint})")
@@ -627,8 +632,10 @@ def run_measured(argv: list[str], cwd: str | None, env: dict[str, str], log_path
         logf.flush()
         t0 = time.perf_counter()
         out = open(stdout_path, "wb") if stdout_path else None
+        rusage_file = log_path + ".rusage"
+        timed = [GNU_TIME, "-o", rusage_file, "-f", "%e %U %S %M"] + argv
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(timed, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                     stdout=out or logf, stderr=logf if out else subprocess.STDOUT)
         except OSError as e:
             raise BenchError(f"{label}: cannot start {argv[0]}: {e}")
@@ -641,12 +648,18 @@ def run_measured(argv: list[str], cwd: str | None, env: dict[str, str], log_path
     proc.returncode = code
     if code != 0:
         raise BenchError(f"{label} failed (exit {code}): {' '.join(argv)}\n  last lines of {log_path}:\n{tail(log_path)}")
+    try:
+        with open(rusage_file) as f:
+            maxrss_kib = int(f.read().split()[-1])  # GNU time reports KiB; earlier lines say how it ended
+        os.unlink(rusage_file)
+    except (OSError, ValueError, IndexError) as e:
+        raise BenchError(f"{label}: cannot read GNU time's report {rusage_file}: {e}")
     return {
         "wall_s": wall,
         "cpu_s": ru.ru_utime + ru.ru_stime,
         "user_s": ru.ru_utime,
         "sys_s": ru.ru_stime,
-        "peak_rss_bytes": ru.ru_maxrss * 1024,  # Linux reports KiB
+        "peak_rss_bytes": maxrss_kib * 1024,
     }
 
 
@@ -888,7 +901,11 @@ def main(argv=None) -> int:
         raise BenchError(f"coffer binary not found at {coffer_bin}: build it "
                          f"(cmake --build build --target coffer) or pass --coffer PATH")
     peers = [t for t in args.tools if t != "coffer"]
-    paths = find_or_install(peers, {"restic": args.restic, "borg": args.borg}, args.no_install)
+    paths = find_or_install(peers + ["time"], {"restic": args.restic, "borg": args.borg}, args.no_install)
+    global GNU_TIME
+    GNU_TIME = paths["time"]
+    if "GNU" not in tool_version([GNU_TIME, "--version"]):
+        raise BenchError(f"{GNU_TIME} is not GNU time (Debian package 'time'); it is needed for peak RSS")
     tools: list[Tool] = [Coffer(coffer_bin)]
     if "restic" in peers:
         tools.append(Restic(paths["restic"]))
@@ -906,6 +923,10 @@ def main(argv=None) -> int:
         log("warning: the work directory is in memory; repository and restore writes will not touch a disk")
     try:
         return bench(args, tools, work, fstype)
+    except BenchError as e:
+        if not args.keep:
+            raise BenchError(f"{e}\n  (the work directory is removed; rerun with --keep to inspect its logs)")
+        raise
     finally:
         if args.keep:
             log(f"kept {work}")
