@@ -767,7 +767,8 @@ def median_results(runs: list[dict], tools: list[str]) -> dict:
             for key in ("wall_s", "cpu_s", "peak_rss_bytes", "repo_bytes", "repo_apparent_bytes", "files", "bytes"):
                 vals = [row[key] for row in rows if key in row]
                 if vals:
-                    out[key] = statistics.median(vals)
+                    v = statistics.median(vals)
+                    out[key] = int(v) if key not in ("wall_s", "cpu_s") and float(v).is_integer() else v
             if "files" in out and out.get("wall_s"):
                 out["files_per_s"] = out["files"] / out["wall_s"]
             med[t][step] = out
