@@ -35,6 +35,8 @@ install(EXPORT cofferTargets NAMESPACE coffer:: DESTINATION ${COFFER_INSTALL_CMA
 # those dependencies before it loads this export set.
 set_target_properties(coffer_static PROPERTIES EXPORT_NAME coffer_static)
 set_target_properties(coffer_deps PROPERTIES EXPORT_NAME coffer_deps)
+# libcoffer.a is C++: a program linked by the C compiler needs libstdc++ too.
+target_link_libraries(coffer_deps INTERFACE $<INSTALL_INTERFACE:$<$<LINK_LANGUAGE:C>:stdc++>>)
 install(TARGETS coffer_static coffer_deps EXPORT cofferStaticTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
