@@ -29,8 +29,11 @@ set(COFFER_VERSION_SCRIPT ${PROJECT_SOURCE_DIR}/cmake/libcoffer.map)
 target_link_options(coffer_shared PRIVATE
   "LINKER:--version-script=${COFFER_VERSION_SCRIPT}"
   # Static archives linked into the library (a static Abseil, say) stay private.
-  "LINKER:--exclude-libs,ALL"
+  "LINKER:--exclude-libs,ALL")
+if(NOT COFFER_SANITIZE AND NOT COFFER_BUILD_FUZZERS)
   # Every symbol the library uses must resolve at link time: an incomplete
-  # libcoffer.so fails here, not in a customer's program.
-  "LINKER:--no-undefined")
+  # libcoffer.so fails here, not in a customer's program. (Not with clang's
+  # sanitizers, whose runtime is linked into the program, not the library.)
+  target_link_options(coffer_shared PRIVATE "LINKER:--no-undefined")
+endif()
 set_property(TARGET coffer_shared APPEND PROPERTY LINK_DEPENDS ${COFFER_VERSION_SCRIPT})
