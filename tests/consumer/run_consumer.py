@@ -108,19 +108,30 @@ def exercise(program, prefix, work, source, static):
 
 
 def with_cmake(args, prefix, tmp, source):
+    def configure(build, *extra):
+        cmd = [args.cmake, "-S", HERE, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
+               # Only the temporary prefix may satisfy find_package(coffer).
+               "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
+               "-DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF", *extra]
+        if args.generator:
+            cmd += ["-G", args.generator]
+        return run(cmd)
+
     build = os.path.join(tmp, "build-cmake")
-    configure = [args.cmake, "-S", HERE, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
-                 # Only the temporary prefix may satisfy find_package(coffer).
-                 "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
-                 "-DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF"]
-    if args.generator:
-        configure += ["-G", args.generator]
-    out = run(configure)
+    out = configure(build)
     expected_dir = os.path.join(prefix, LIBDIR, "cmake", "coffer")
     if f"from {expected_dir}" not in out:
         sys.stdout.write(out)
         raise Failure(f"find_package(coffer) did not use {expected_dir}")
     run([args.cmake, "--build", build])
+    # Plain find_package(coffer CONFIG REQUIRED), no components: coffer::coffer,
+    # and coffer::coffer_static too since its dependencies are installed here.
+    plain = os.path.join(tmp, "build-cmake-plain")
+    out = configure(plain, "-DCONSUMER_STATIC=OFF")
+    if "coffer::coffer_static is available" not in out:
+        sys.stdout.write(out)
+        raise Failure("find_package(coffer CONFIG) without components left out coffer_static")
+    run([args.cmake, "--build", plain])
     for name, static in (("consumer_shared", False), ("consumer_static", True)):
         exercise(os.path.join(build, name), prefix, os.path.join(tmp, "work-" + name), source,
                  static)
