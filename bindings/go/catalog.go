@@ -26,6 +26,26 @@ func (r *Repository) Snapshots(ctx context.Context, filter *Filter) ([]Snapshot,
 	return snaps, err
 }
 
+// Snapshot returns one snapshot by "latest", a full id or a unique prefix
+// of at least 4 hex digits. ErrNotFound when none matches; ErrInvalidArgument
+// for a malformed or ambiguous reference.
+func (r *Repository) Snapshot(ctx context.Context, ref string) (*Snapshot, error) {
+	var cs cstrings
+	defer cs.free()
+	cref := cs.str(ref)
+	if cs.err != nil {
+		return nil, cs.err
+	}
+	var snap Snapshot
+	err := r.jsonCall(ctx, "Snapshot", func(h *C.coffer_repo, out **C.char, e **C.coffer_error) C.coffer_status {
+		return C.coffer_snapshot_get(h, cref, out, e)
+	}, &snap)
+	if err != nil {
+		return nil, err
+	}
+	return &snap, nil
+}
+
 // List returns the node at path ("" means "/") of a snapshot ("latest", an
 // id or a unique prefix) and its direct children, or with recursive every
 // node below it, depth first in name order. ErrNotFound when the path is not

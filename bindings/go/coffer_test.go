@@ -150,6 +150,12 @@ func TestRoundTrip(t *testing.T) {
 	if s.ID != res.SnapshotID || s.Tags[0] != "go" || s.Paths[0] != f.source || s.Time.IsZero() {
 		t.Fatalf("snapshot %+v does not match backup %+v", s, res)
 	}
+	if one, err := f.repo.Snapshot(ctx, s.ShortID); err != nil || one.ID != s.ID || one.Summary != s.Summary {
+		t.Fatalf("Snapshot(%s): %+v %v", s.ShortID, one, err)
+	}
+	if latest, err := f.repo.Snapshot(ctx, "latest"); err != nil || latest.ID != s.ID {
+		t.Fatalf("Snapshot(latest): %+v %v", latest, err)
+	}
 	if other, err := f.repo.Snapshots(ctx, &coffer.Filter{Tags: []string{"other"}}); err != nil || len(other) != 0 {
 		t.Fatalf("filter by an unused tag: %v %v", other, err)
 	}
@@ -254,6 +260,12 @@ func TestErrorsMatchSentinels(t *testing.T) {
 
 	if _, err := coffer.Open(ctx, filepath.Join(f.dir, "nothing here"), password); !errors.Is(err, coffer.ErrNotFound) {
 		t.Fatalf("open a missing repository: %v", err)
+	}
+	if _, err := f.repo.Snapshot(ctx, "ffffffff"); !errors.Is(err, coffer.ErrNotFound) {
+		t.Fatalf("a missing snapshot: %v", err)
+	}
+	if _, err := f.repo.Snapshot(ctx, "abc"); !errors.Is(err, coffer.ErrInvalidArgument) {
+		t.Fatalf("a too short snapshot prefix: %v", err)
 	}
 	if _, err := f.repo.List(ctx, "latest", "/no/such/path", false); !errors.Is(err, coffer.ErrNotFound) {
 		t.Fatalf("list a missing path: %v", err)

@@ -437,6 +437,18 @@ COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_
 COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* filter_json,
                                                char** json_out, coffer_error** err);
 
+/* One snapshot: `snapshot_ref` is "latest" (the newest), a full id or a
+ * unique prefix of at least 4 hex digits, resolved exactly as restore and
+ * coffer_snapshot_ls resolve it. *json_out (free with coffer_free()) is one
+ * object as in coffer_snapshots_list(). Only the matching snapshot object is
+ * read for an id or prefix, so a damaged other snapshot does not get in the
+ * way. NOT_FOUND when nothing matches (or the repository has no snapshot,
+ * for "latest"); INVALID_ARGUMENT when the reference is not "latest" nor 4 to
+ * 64 hex digits, or when a prefix matches several snapshots; CORRUPT when the
+ * snapshot object is damaged. */
+COFFER_API coffer_status coffer_snapshot_get(coffer_repo* repo, const char* snapshot_ref,
+                                             char** json_out, coffer_error** err);
+
 /* Lists the nodes of snapshot `snapshot_ref` ("latest", an id or a unique
  * prefix) at `path` (NULL means "/"): the entry itself and its direct
  * children, or everything below it when `recursive` is non-zero, in

@@ -372,6 +372,10 @@ class Repo {
     return Json(coffer_snapshots_list, handle(),
                 filter_json.empty() ? nullptr : filter_json.c_str());
   }
+  // "latest", an id or a unique prefix.
+  std::string snapshot_get(const std::string& snapshot_ref = "latest") {
+    return Json(coffer_snapshot_get, handle(), snapshot_ref.c_str());
+  }
   std::string snapshot_ls(const std::string& snapshot_ref, const std::string& path = "/",
                           bool recursive = false) {
     return Json(coffer_snapshot_ls, handle(), snapshot_ref.c_str(), path.c_str(),

@@ -98,6 +98,7 @@ _PROTOTYPES = {
     "coffer_restore": (c_status, [c_repo_p, _P, _S, _E]),
     # Catalog
     "coffer_snapshots_list": (c_status, [c_repo_p, _str, _S, _E]),
+    "coffer_snapshot_get": (c_status, [c_repo_p, _str, _S, _E]),
     "coffer_snapshot_ls": (c_status, [c_repo_p, _str, _str, ctypes.c_int, _S, _E]),
     "coffer_find": (c_status, [c_repo_p, _str, _str, _S, _E]),
     "coffer_stats": (c_status, [c_repo_p, _str, _S, _E]),

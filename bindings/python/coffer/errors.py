@@ -117,11 +117,6 @@ def from_status(status, err):
     return error_class(status)(message, status)
 
 
-def error_for(code, message):
-    """The exception for `code` with a message of this package's own."""
-    return error_class(code)(message, code)
-
-
 def check(status, err):
     """Raises the matching exception when `status` is not COFFER_OK."""
     if status != 0:

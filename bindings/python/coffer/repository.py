@@ -6,7 +6,7 @@ import threading
 
 from . import _lib
 from ._callbacks import Callbacks
-from .errors import InvalidArgumentError, check, error_for, from_status
+from .errors import InvalidArgumentError, check, from_status
 from .types import (BackupResult, CheckResult, ForgetResult, Key, Match, Node,
                     RestoreResult, Snapshot, from_json)
 
@@ -288,18 +288,11 @@ class Repository:
         return [Snapshot.from_json(d, repository=self) for d in docs]
 
     def snapshot(self, ref="latest"):
-        """One snapshot by "latest", id or unique id prefix (NotFoundError)."""
-        snaps = self.snapshots()
-        if ref == "latest":
-            if not snaps:
-                raise error_for(2, "snapshot 'latest': the repository has no snapshots")
-            return max(snaps, key=lambda s: s.time_ns)
-        matches = [s for s in snaps if s.id.startswith(ref)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise error_for(2, "snapshot %r not found" % ref)
-        raise error_for(1, "snapshot prefix %r is ambiguous" % ref)
+        """One snapshot by "latest", full id or unique prefix of at least 4 hex
+        digits (NotFoundError; InvalidArgumentError when ambiguous)."""
+        doc = self._run("snapshot", lambda h: call_json(
+            _lib.lib().coffer_snapshot_get, h, _text(ref)))
+        return Snapshot.from_json(doc, repository=self)
 
     def ls(self, snapshot="latest", path="/", *, recursive=False):
         """The node at `path` of `snapshot` and its children (all below it

@@ -56,7 +56,8 @@ class FailureTest(RepoTestCase):
         self.backup()
         self.assertRaisesCoffer(coffer.NotFoundError,
                                 lambda: self.repo.restore(os.path.join(self.tmp, "o"), "abcdef12"))
-        self.assertRaisesCoffer(coffer.NotFoundError, lambda: self.repo.snapshot("abcdef12"))
+        self.assertRaisesCoffer(coffer.NotFoundError, lambda: self.repo.snapshot("abcdef12"),
+                                "abcdef12")
 
     def test_already_exists(self):
         self.assertRaisesCoffer(coffer.AlreadyExistsError,
@@ -71,6 +72,8 @@ class FailureTest(RepoTestCase):
                                 lambda: coffer.Repository.init(os.path.join(self.tmp, "r2"),
                                                                PASSWORD, chunker=(1, 2, 3)))
         self.assertRaisesCoffer(coffer.InvalidArgumentError, lambda: self.repo.set_lock_wait(-1))
+        self.assertRaisesCoffer(coffer.InvalidArgumentError, lambda: self.repo.snapshot("abc"),
+                                "at least 4 hex digits")
 
     def test_corrupt_snapshot(self):
         result = self.backup()
@@ -81,6 +84,7 @@ class FailureTest(RepoTestCase):
             f.seek(0)
             f.write(data)
         self.assertRaisesCoffer(coffer.CorruptError, self.repo.snapshots, "snapshots/")
+        self.assertRaisesCoffer(coffer.CorruptError, lambda: self.repo.snapshot(result.short_id))
         self.assertRaisesCoffer(coffer.CorruptError,
                                 lambda: self.repo.restore(os.path.join(self.tmp, "o"),
                                                           result.snapshot_id))
