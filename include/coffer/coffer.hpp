@@ -399,6 +399,17 @@ class Repo {
   std::string check(const std::string& options_json = "") {
     return Json(coffer_check, handle(), options_json.empty() ? nullptr : options_json.c_str());
   }
+  // check with a progress callback (coffer_check_with_progress): returning
+  // false or throwing stops it; a thrown exception is rethrown here.
+  std::string check(const std::string& options_json, ProgressFn progress) {
+    detail::Callbacks callbacks;
+    callbacks.progress = std::move(progress);
+    return RunWithCallbacks(callbacks, [&](char** out, coffer_error** err) {
+      return coffer_check_with_progress(
+          handle(), options_json.empty() ? nullptr : options_json.c_str(),
+          callbacks.progress ? &detail::Callbacks::OnProgress : nullptr, &callbacks, out, err);
+    });
+  }
   std::string repair(const std::string& options_json = "") {
     return Json(coffer_repair, handle(), options_json.empty() ? nullptr : options_json.c_str());
   }
