@@ -20,6 +20,7 @@ const (
 	PhaseBackup    Phase = C.COFFER_PHASE_BACKUP
 	PhaseRestore   Phase = C.COFFER_PHASE_RESTORE
 	PhaseFinishing Phase = C.COFFER_PHASE_FINISHING
+	PhaseVerifying Phase = C.COFFER_PHASE_VERIFYING // Check: trees, then packs
 )
 
 // Progress is a copy of a coffer_progress report.
@@ -35,7 +36,7 @@ type Progress struct {
 	CurrentPath    string
 }
 
-// operation is the Go state of one Backup or Restore call, reached from the
+// operation is the Go state of one Backup, Restore or Check call, reached from the
 // C callbacks through a cgo.Handle. The library calls the callbacks of one
 // operation one at a time, so no lock is needed; the C call's return orders
 // their writes before the caller's reads.

@@ -511,3 +511,35 @@ func TestCorruptSnapshot(t *testing.T) {
 		t.Fatalf("a damaged snapshot: %v", err)
 	}
 }
+
+func TestCheckProgressAndCancellation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.backup(ctx, coffer.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var reports []coffer.Progress
+	res, err := f.repo.Check(ctx, coffer.CheckOptions{ReadData: true,
+		Progress: func(p coffer.Progress) { reports = append(reports, p) }})
+	if err != nil || !res.OK {
+		t.Fatalf("Check: %+v %v", res, err)
+	}
+	if len(reports) == 0 {
+		t.Fatal("no progress reports")
+	}
+	last := reports[len(reports)-1]
+	if last.Phase != coffer.PhaseVerifying || !last.TotalsFinal || last.FilesDone != res.PacksRead ||
+		last.BytesDone != res.BytesRead {
+		t.Fatalf("last report %+v for result %+v", last, res)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	_, err = f.repo.Check(cctx, coffer.CheckOptions{ReadData: true,
+		Progress: func(coffer.Progress) { cancel() }})
+	if !errors.Is(err, coffer.ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled check: %v", err)
+	}
+	if res, err := f.repo.Check(ctx, coffer.CheckOptions{}); err != nil || !res.OK {
+		t.Fatalf("check after a cancelled one: %+v %v", res, err)
+	}
+}

@@ -16,7 +16,7 @@
 // Errors returned by this package are *Error values carrying the C status
 // code and message; errors.Is matches them against the sentinels ErrNotFound,
 // ErrWrongPassword, ErrCorrupt, ErrLocked, ErrCancelled and the others.
-// Cancelling the context of Backup or Restore stops the operation (through
+// Cancelling the context of Backup, Restore or Check stops the operation (through
 // the C progress callback) and the error then also matches ctx.Err().
 //
 // A Repository is safe for use by several goroutines: calls on one

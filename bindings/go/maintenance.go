@@ -1,11 +1,22 @@
 package coffer
 
 /*
+#include <stdint.h>
 #include <coffer/coffer.h>
+
+int coffer_go_progress(const coffer_progress* progress, void* user);
+
+static coffer_status go_check(coffer_repo* repo, const char* options, uintptr_t op, char** out,
+                              coffer_error** err) {
+  return coffer_check_with_progress(repo, options, coffer_go_progress, (void*)op, out, err);
+}
 */
 import "C"
 
-import "context"
+import (
+	"context"
+	"runtime/cgo"
+)
 
 // Retention says which snapshots to keep; zero fields are unset. Counts
 // keep the newest snapshot of each of the N newest periods; -1 means
@@ -100,6 +111,9 @@ func (r *Repository) Prune(ctx context.Context, opts PruneOptions) (*PruneResult
 type CheckOptions struct {
 	ReadData       bool   `json:"read_data"`
 	ReadDataSubset string `json:"read_data_subset,omitempty"` // "10%" or "2/5"
+	// Progress is called with PhaseVerifying while trees, then packs are
+	// checked. A panic in it stops the check and is raised again in the caller.
+	Progress func(Progress) `json:"-"`
 }
 
 // Problem is something Check found.
@@ -126,12 +140,25 @@ type CheckResult struct {
 }
 
 // Check verifies the repository's structure and, optionally, its data.
+// Cancelling ctx stops it (the error matches ErrCancelled and ctx.Err()).
 func (r *Repository) Check(ctx context.Context, opts CheckOptions) (*CheckResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var cs cstrings
+	defer cs.free()
+	copts := cs.json(opts)
+	if cs.err != nil {
+		return nil, cs.err
+	}
+	op := &operation{ctx: ctx, repo: r, progress: opts.Progress}
+	opHandle := cgo.NewHandle(op)
+	defer opHandle.Delete()
 	var res CheckResult
-	if err := r.maintenance(ctx, "Check", opts, &res,
-		func(h *C.coffer_repo, o *C.char, out **C.char, e **C.coffer_error) C.coffer_status {
-			return C.coffer_check(h, o, out, e)
-		}); err != nil {
+	err := r.runOperation(op, "Check", func(h *C.coffer_repo, out **C.char, e **C.coffer_error) C.coffer_status {
+		return C.go_check(h, copts, C.uintptr_t(opHandle), out, e)
+	}, &res)
+	if err != nil {
 		return nil, err
 	}
 	return &res, nil

@@ -106,6 +106,8 @@ _PROTOTYPES = {
     "coffer_forget": (c_status, [c_repo_p, _str, _S, _E]),
     "coffer_prune": (c_status, [c_repo_p, _str, _S, _E]),
     "coffer_check": (c_status, [c_repo_p, _str, _S, _E]),
+    "coffer_check_with_progress": (c_status, [c_repo_p, _str, PROGRESS_FN, ctypes.c_void_p, _S,
+                                              _E]),
     "coffer_repair": (c_status, [c_repo_p, _str, _S, _E]),
     "coffer_unlock": (c_status, [c_repo_p, ctypes.c_int, _S, _E]),
     # Policies

@@ -339,13 +339,23 @@ class Repository:
         return self._run("prune", lambda h: call_json(
             _lib.lib().coffer_prune, h, json.dumps(doc).encode()))
 
-    def check(self, *, read_data=False, read_data_subset=None):
-        """Verifies the repository. Damage is reported (ok=False), not raised."""
+    def check(self, *, read_data=False, read_data_subset=None, progress=None):
+        """Verifies the repository. Damage is reported (ok=False), not raised.
+
+        progress(Progress) is called with phase VERIFYING while trees and
+        then packs are checked; an exception it raises stops the check and
+        is re-raised here.
+        """
         doc = {"read_data": bool(read_data)}
         if read_data_subset is not None:
             doc["read_data_subset"] = read_data_subset
-        result = self._run("check", lambda h: call_json(
-            _lib.lib().coffer_check, h, json.dumps(doc).encode()))
+        lib = _lib.lib()
+        callbacks = Callbacks(progress)
+        options = json.dumps(doc).encode()
+        result = self._run_with_callbacks(
+            "check", callbacks,
+            lambda h, opts, out, err: lib.coffer_check_with_progress(
+                h, opts, callbacks.c_progress, None, out, err), options)
         return CheckResult.from_json(result)
 
     def repair(self, *, dry_run=False):

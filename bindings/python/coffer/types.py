@@ -33,6 +33,7 @@ class Phase(enum.IntEnum):
     BACKUP = 1
     RESTORE = 2
     FINISHING = 3
+    VERIFYING = 4  # check: reading trees, then packs
 
 
 @dataclasses.dataclass(frozen=True)

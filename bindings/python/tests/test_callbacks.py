@@ -100,6 +100,35 @@ class CancellationTest(RepoTestCase):
         self.assertIn("in use", str(seen[0]))
 
 
+class CheckProgressTest(RepoTestCase):
+    def test_check_reports_trees_then_packs(self):
+        self.backup()
+        reports = []
+        result = self.repo.check(read_data=True, progress=reports.append)
+        self.assertTrue(result.ok)
+        self.assertTrue(reports)
+        self.assertTrue(all(p.phase == coffer.Phase.VERIFYING for p in reports))
+        self.assertFalse(reports[0].totals_final)  # trees first: no total yet
+        last = reports[-1]
+        self.assertTrue(last.totals_final)
+        self.assertEqual((last.files_done, last.files_total), (result.packs_read, result.packs_read))
+        self.assertEqual(last.bytes_done, result.bytes_read)
+
+    def test_a_raising_callback_stops_the_check(self):
+        self.backup()
+        calls = []
+
+        def progress(p):
+            calls.append(p)
+            raise Stop("check later")
+
+        with self.assertRaises(Stop) as caught:
+            self.repo.check(read_data=True, progress=progress)
+        self.assertIsInstance(caught.exception.__cause__, coffer.CancelledError)
+        self.assertEqual(len(calls), 1)
+        self.assertTrue(self.repo.check().ok)
+
+
 class WarningTest(RepoTestCase):
     def make_socket(self):
         path = os.path.join(self.source, "a.sock")
