@@ -140,12 +140,12 @@ type Filter struct {
 
 // Key is a key slot.
 type Key struct {
-	ID        string `json:"id"`
-	ShortID   string `json:"short_id"`
-	Host      string `json:"host"`
-	User      string `json:"user"`
-	Label     string `json:"label"`
-	Created   string `json:"created"`
-	WriteOnly bool   `json:"write_only"`
-	Current   bool   `json:"current"`
+	ID        string    `json:"id"`
+	ShortID   string    `json:"short_id"`
+	Host      string    `json:"host"`
+	User      string    `json:"user"`
+	Label     string    `json:"label"`
+	Created   time.Time `json:"created"`
+	WriteOnly bool      `json:"write_only"`
+	Current   bool      `json:"current"`
 }

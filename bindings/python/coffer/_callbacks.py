@@ -76,7 +76,8 @@ class Callbacks:
         self.keep.append(fn)
         return fn
 
-    def install(self, lib, set_progress, set_warning, opts):
+    def install(self, set_progress, set_warning, opts):
+        """Registers the trampolines with a C options object."""
         set_progress(opts, self.c_progress, None)
         if self.c_warning is not None:
             set_warning(opts, self.c_warning, None)

@@ -157,9 +157,14 @@ class Repository:
         self.close()
 
     def __del__(self):
+        # A safety net for handles never closed; at interpreter exit the
+        # module globals may already be gone, and then the OS reclaims all.
         handle = getattr(self, "_handle", None)
         if handle is not None and handle.value:
-            _lib.lib().coffer_repo_close(handle)
+            try:
+                _lib.lib().coffer_repo_close(handle)
+            except Exception:  # noqa: BLE001
+                pass
             self._handle = None
 
     def _lease(self, what):
@@ -230,7 +235,7 @@ class Repository:
             for where, fileobj in (streams or {}).items():
                 call(lib.coffer_backup_options_add_stream, opts, _path(where),
                      callbacks.stream_reader(fileobj), None)
-            callbacks.install(lib, lib.coffer_backup_options_set_progress,
+            callbacks.install(lib.coffer_backup_options_set_progress,
                               lib.coffer_backup_options_set_warning, opts)
             doc = self._run_with_callbacks("backup", callbacks, lib.coffer_backup, opts)
         return BackupResult.from_json(doc)
@@ -253,7 +258,7 @@ class Repository:
             for e in _strings(excludes):
                 call(lib.coffer_restore_options_add_exclude, opts, _path(e))
             lib.coffer_restore_options_set_overwrite(opts, 1 if overwrite else 0)
-            callbacks.install(lib, lib.coffer_restore_options_set_progress,
+            callbacks.install(lib.coffer_restore_options_set_progress,
                               lib.coffer_restore_options_set_warning, opts)
             doc = self._run_with_callbacks("restore", callbacks, lib.coffer_restore, opts)
         return from_json(RestoreResult, doc)
