@@ -146,7 +146,8 @@ def candidate_paths():
     here = os.path.dirname(os.path.abspath(__file__))
     checkout = os.path.normpath(os.path.join(here, "..", "..", ".."))
     found = []
-    if os.path.isdir(checkout):
+    # Only a coffer checkout: an installed copy's grandparents are not one.
+    if os.path.isfile(os.path.join(checkout, "include", "coffer", "coffer.h")):
         for entry in sorted(os.listdir(checkout)):
             if entry.startswith("build"):
                 for name in ("libcoffer.so.0", "libcoffer.so"):
@@ -174,10 +175,10 @@ def _load():
             fn.argtypes = argtypes
         major = handle.coffer_version_number() // 10000
         if major != EXPECTED_MAJOR:
-            raise ImportError("coffer: %s is version %s; this package needs %d.x"
+            raise OSError("coffer: %s is version %s; this package needs %d.x"
                               % (path, handle.coffer_version().decode(), EXPECTED_MAJOR))
         return handle
-    raise ImportError("coffer: cannot load libcoffer (set COFFER_LIBRARY to its path); tried:\n  "
+    raise OSError("coffer: cannot load libcoffer (set COFFER_LIBRARY to its path); tried:\n  "
                       + "\n  ".join(errors))
 
 
@@ -186,7 +187,7 @@ _handle_lock = threading.Lock()
 
 
 def lib():
-    """The loaded library (loaded on first use)."""
+    """The loaded library, loaded on first use (OSError when it cannot be)."""
     global _handle
     if _handle is None:
         with _handle_lock:
