@@ -543,3 +543,19 @@ func TestCheckProgressAndCancellation(t *testing.T) {
 		t.Fatalf("check after a cancelled one: %+v %v", res, err)
 	}
 }
+
+func TestRepairAndUnlockOnAHealthyRepository(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.backup(ctx, coffer.BackupOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.repo.Repair(ctx, true)
+	if err != nil || !rep.DryRun || len(rep.Repaired) != 0 || rep.PacksDamaged != 0 || rep.PacksRead == 0 {
+		t.Fatalf("Repair: %+v %v", rep, err)
+	}
+	un, err := f.repo.Unlock(ctx, false)
+	if err != nil || un.Removed != 0 || len(un.Locks) != 0 {
+		t.Fatalf("Unlock: %+v %v", un, err)
+	}
+}

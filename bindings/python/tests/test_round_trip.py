@@ -122,6 +122,14 @@ class RoundTripTest(RepoTestCase):
         self.assertTrue(check.ok, check.errors)
         self.assertEqual(check.snapshots, 0)
 
+    def test_repair_and_unlock_on_a_healthy_repository(self):
+        self.backup()
+        repaired = self.repo.repair(dry_run=True)
+        self.assertTrue(repaired["dry_run"])
+        self.assertEqual(repaired["repaired"], [])
+        self.assertEqual(repaired["packs_damaged"], 0)
+        self.assertEqual(self.repo.unlock(), {"removed": 0, "locks": []})
+
     def test_version_and_defaults(self):
         self.assertRegex(coffer.version(), r"^\d+\.\d+\.\d+$")
         self.assertEqual(coffer.version_number() // 10000, int(coffer.version().split(".")[0]))
