@@ -17,7 +17,7 @@ namespace {
 
 struct CheckLog {
   std::vector<coffer_progress> reports;
-  int cancel_on = -1;  // cancel on this call (0-based); -1: never
+  int cancel_on = -1;                // cancel on this call (0-based); -1: never
   bool cancel_when_reading = false;  // cancel on the first report about packs
 };
 
@@ -61,8 +61,8 @@ TEST_CASE("check_with_progress reports trees and packs and can be cancelled") {
   CError err;
 
   SECTION("reading data: trees first, then every pack, the last one included") {
-    REQUIRE(coffer_check_with_progress(repo.get(), R"({"read_data": true})", OnCheckProgress,
-                                       &log, &out, err.out()) == COFFER_OK);
+    REQUIRE(coffer_check_with_progress(repo.get(), R"({"read_data": true})", OnCheckProgress, &log,
+                                       &out, err.out()) == COFFER_OK);
     nlohmann::json result = TakeJson(out);
     CHECK(result["ok"] == true);
     REQUIRE(result["packs_read"].get<uint64_t>() >= 2);
@@ -81,8 +81,8 @@ TEST_CASE("check_with_progress reports trees and packs and can be cancelled") {
 
   SECTION("cancelling during the tree walk fails with CANCELLED and no result") {
     log.cancel_on = 0;
-    CHECK(coffer_check_with_progress(repo.get(), nullptr, OnCheckProgress, &log, &out,
-                                     err.out()) == COFFER_ERROR_CANCELLED);
+    CHECK(coffer_check_with_progress(repo.get(), nullptr, OnCheckProgress, &log, &out, err.out()) ==
+          COFFER_ERROR_CANCELLED);
     CHECK(out == nullptr);
     CHECK(err.message().find("cancel") != std::string::npos);
     CHECK(log.reports.size() == 1);
@@ -90,8 +90,8 @@ TEST_CASE("check_with_progress reports trees and packs and can be cancelled") {
 
   SECTION("cancelling while packs are read stops before the next pack") {
     log.cancel_when_reading = true;
-    CHECK(coffer_check_with_progress(repo.get(), R"({"read_data": true})", OnCheckProgress,
-                                     &log, &out, err.out()) == COFFER_ERROR_CANCELLED);
+    CHECK(coffer_check_with_progress(repo.get(), R"({"read_data": true})", OnCheckProgress, &log,
+                                     &out, err.out()) == COFFER_ERROR_CANCELLED);
     CHECK(out == nullptr);
     REQUIRE(log.reports.back().totals_final == 1);
     CHECK(log.reports.back().files_done < log.reports.back().files_total);
@@ -99,8 +99,8 @@ TEST_CASE("check_with_progress reports trees and packs and can be cancelled") {
 
   SECTION("the handle stays usable, and a NULL callback is a plain check") {
     log.cancel_on = 0;
-    REQUIRE(coffer_check_with_progress(repo.get(), nullptr, OnCheckProgress, &log, &out,
-                                       nullptr) == COFFER_ERROR_CANCELLED);
+    REQUIRE(coffer_check_with_progress(repo.get(), nullptr, OnCheckProgress, &log, &out, nullptr) ==
+            COFFER_ERROR_CANCELLED);
     REQUIRE(coffer_check_with_progress(repo.get(), nullptr, nullptr, nullptr, &out, err.out()) ==
             COFFER_OK);
     CHECK(TakeJson(out)["ok"] == true);
@@ -134,11 +134,12 @@ TEST_CASE("check_with_progress reports trees and packs and can be cancelled") {
       CHECK(e.code() == COFFER_ERROR_CANCELLED);
     }
     CHECK(calls == 1);
-    CHECK_THROWS_WITH(cxx.check("", [](const coffer::api::Progress&) -> bool {
-      throw std::runtime_error("from the callback");
-    }), "from the callback");
-    CHECK(nlohmann::json::parse(cxx.check("", [](const coffer::api::Progress&) {
-      return true;
-    }))["ok"] == true);
+    CHECK_THROWS_WITH(cxx.check("",
+                                [](const coffer::api::Progress&) -> bool {
+                                  throw std::runtime_error("from the callback");
+                                }),
+                      "from the callback");
+    CHECK(nlohmann::json::parse(
+              cxx.check("", [](const coffer::api::Progress&) { return true; }))["ok"] == true);
   }
 }

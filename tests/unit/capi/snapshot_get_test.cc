@@ -96,8 +96,7 @@ TEST_CASE("snapshot_get returns one snapshot by latest, full id or unique prefix
       if (e.is_regular_file() && e.path().filename().string() == first) damaged = e.path();
     REQUIRE(!damaged.empty());
     FlipByte(damaged);
-    CHECK(coffer_snapshot_get(repo.get(), first.c_str(), &out, err.out()) ==
-          COFFER_ERROR_CORRUPT);
+    CHECK(coffer_snapshot_get(repo.get(), first.c_str(), &out, err.out()) == COFFER_ERROR_CORRUPT);
     CHECK(err.message().find("snapshots/") != std::string::npos);
     REQUIRE(coffer_snapshot_get(repo.get(), second.c_str(), &out, nullptr) == COFFER_OK);
     CHECK(TakeJson(out)["id"] == second);
