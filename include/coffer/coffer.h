@@ -158,12 +158,15 @@ COFFER_API void coffer_free(void* p);
  * one thread at a time, sequentially, during coffer_backup(). */
 typedef int64_t (*coffer_read_fn)(void* user, uint8_t* buf, size_t cap);
 
-/* What a long operation is doing. */
+/* What a long operation is doing. New phases may be added at the end:
+ * treat an unknown value as "working". */
 typedef enum coffer_phase {
-  COFFER_PHASE_SCANNING = 0, /* counting files before/while backing up */
-  COFFER_PHASE_BACKUP = 1,   /* reading, chunking, uploading */
-  COFFER_PHASE_RESTORE = 2,  /* writing files */
-  COFFER_PHASE_FINISHING = 3 /* flushing packs, index and snapshot */
+  COFFER_PHASE_SCANNING = 0,  /* counting files before/while backing up */
+  COFFER_PHASE_BACKUP = 1,    /* reading, chunking, uploading */
+  COFFER_PHASE_RESTORE = 2,   /* writing files */
+  COFFER_PHASE_FINISHING = 3, /* flushing packs, index and snapshot */
+  COFFER_PHASE_VERIFYING = 4  /* coffer_check_with_progress(): reading trees,
+                                 then packs (see there) */
 } coffer_phase;
 
 /* A progress report. Valid only during the callback: copy what you keep.
@@ -439,6 +442,18 @@ COFFER_API coffer_status coffer_restore(coffer_repo* repo, const coffer_restore_
 COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* filter_json,
                                                char** json_out, coffer_error** err);
 
+/* One snapshot: `snapshot_ref` is "latest" (the newest), a full id or a
+ * unique prefix of at least 4 hex digits, resolved exactly as restore and
+ * coffer_snapshot_ls resolve it. *json_out (free with coffer_free()) is one
+ * object as in coffer_snapshots_list(). Only the matching snapshot object is
+ * read for an id or prefix, so a damaged other snapshot does not get in the
+ * way. NOT_FOUND when nothing matches (or the repository has no snapshot,
+ * for "latest"); INVALID_ARGUMENT when the reference is not "latest" nor 4 to
+ * 64 hex digits, or when a prefix matches several snapshots; CORRUPT when the
+ * snapshot object is damaged. */
+COFFER_API coffer_status coffer_snapshot_get(coffer_repo* repo, const char* snapshot_ref,
+                                             char** json_out, coffer_error** err);
+
 /* Lists the nodes of snapshot `snapshot_ref` ("latest", an id or a unique
  * prefix) at `path` (NULL means "/"): the entry itself and its direct
  * children, or everything below it when `recursive` is non-zero, in
@@ -524,6 +539,21 @@ COFFER_API coffer_status coffer_prune(coffer_repo* repo, const char* options_jso
  *          locks), "damaged": [{"snapshot_id", "path"}]} */
 COFFER_API coffer_status coffer_check(coffer_repo* repo, const char* options_json,
                                       char** result_json, coffer_error** err);
+
+/* coffer_check() with a progress callback, so that a long check (reading
+ * every tree, or every pack with "read_data") can show progress and be
+ * stopped. `fn` (NULL: none) is called as for backup, with phase
+ * COFFER_PHASE_VERIFYING: first while the trees are walked (files_done
+ * counts the trees checked so far, files_total is 0 and totals_final 0),
+ * then, when data is read, after packs (files_done / files_total count the
+ * packs to read, bytes_done their bytes, totals_final 1; the first and the
+ * last pack are always reported). A non-zero return stops the check: the call fails with
+ * COFFER_ERROR_CANCELLED, *result_json is NULL and nothing is reported.
+ * Checking never changes the repository, so a cancelled check leaves it as
+ * it was. `user` is passed back to fn. */
+COFFER_API coffer_status coffer_check_with_progress(coffer_repo* repo, const char* options_json,
+                                                    coffer_progress_fn fn, void* user,
+                                                    char** result_json, coffer_error** err);
 
 /* Rebuilds the index from the packs (only blobs that verify are indexed;
  * good blobs of damaged packs are copied to new packs) and rewrites each

@@ -372,6 +372,10 @@ class Repo {
     return Json(coffer_snapshots_list, handle(),
                 filter_json.empty() ? nullptr : filter_json.c_str());
   }
+  // "latest", an id or a unique prefix.
+  std::string snapshot_get(const std::string& snapshot_ref = "latest") {
+    return Json(coffer_snapshot_get, handle(), snapshot_ref.c_str());
+  }
   std::string snapshot_ls(const std::string& snapshot_ref, const std::string& path = "/",
                           bool recursive = false) {
     return Json(coffer_snapshot_ls, handle(), snapshot_ref.c_str(), path.c_str(),
@@ -394,6 +398,17 @@ class Repo {
   }
   std::string check(const std::string& options_json = "") {
     return Json(coffer_check, handle(), options_json.empty() ? nullptr : options_json.c_str());
+  }
+  // check with a progress callback (coffer_check_with_progress): returning
+  // false or throwing stops it; a thrown exception is rethrown here.
+  std::string check(const std::string& options_json, ProgressFn progress) {
+    detail::Callbacks callbacks;
+    callbacks.progress = std::move(progress);
+    return RunWithCallbacks(callbacks, [&](char** out, coffer_error** err) {
+      return coffer_check_with_progress(
+          handle(), options_json.empty() ? nullptr : options_json.c_str(),
+          callbacks.progress ? &detail::Callbacks::OnProgress : nullptr, &callbacks, out, err);
+    });
   }
   std::string repair(const std::string& options_json = "") {
     return Json(coffer_repair, handle(), options_json.empty() ? nullptr : options_json.c_str());

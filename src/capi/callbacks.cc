@@ -31,6 +31,9 @@ ProgressFn MakeProgressFn(const CofferCallbacks& callbacks) {
       case Phase::kFinishing:
         c.phase = COFFER_PHASE_FINISHING;
         break;
+      case Phase::kVerifying:
+        c.phase = COFFER_PHASE_VERIFYING;
+        break;
     }
     c.files_done = p.files_done;
     c.files_total = p.files_total;

@@ -37,6 +37,23 @@ COFFER_API coffer_status coffer_snapshots_list(coffer_repo* repo, const char* fi
   });
 }
 
+COFFER_API coffer_status coffer_snapshot_get(coffer_repo* repo, const char* snapshot_ref,
+                                             char** json_out, coffer_error** err) {
+  COFFER_CAPI_ENTRY;
+  return Guard(err, [&]() -> coffer_status {
+    COFFER_CAPI_REQUIRE(json_out);
+    *json_out = nullptr;
+    COFFER_CAPI_LEASE(repo);
+    COFFER_CAPI_REQUIRE(snapshot_ref);
+    coffer::Repository& r = *repo->repo;
+    absl::Status readable = r.RequireReadAccess("read a snapshot");
+    if (!readable.ok()) return Fail(err, readable);
+    auto entry = r.FindSnapshot(snapshot_ref);
+    if (!entry.ok()) return Fail(err, entry.status());
+    return ReturnJson(coffer::capi::SnapshotJson(entry->id, entry->snapshot), json_out);
+  });
+}
+
 COFFER_API coffer_status coffer_snapshot_ls(coffer_repo* repo, const char* snapshot_ref,
                                             const char* path, int recursive, char** json_out,
                                             coffer_error** err) {

@@ -29,6 +29,39 @@ json ProblemsJson(const std::vector<coffer::CheckProblem>& problems) {
   return out;
 }
 
+// coffer_check and coffer_check_with_progress; `coffer_entry_` names the
+// entry point in messages.
+coffer_status CheckCall(const char* coffer_entry_, coffer_repo* repo, const char* options_json,
+                        coffer_progress_fn fn, void* user, char** result_json, coffer_error** err) {
+  return Guard(err, [&]() -> coffer_status {
+    COFFER_CAPI_REQUIRE(result_json);
+    *result_json = nullptr;
+    COFFER_CAPI_LEASE(repo);
+    COFFER_CAPI_ASSIGN(doc, coffer::capi::ParseOptionsJson(options_json, "options_json",
+                                                           {"read_data", "read_data_subset"}));
+    coffer::CheckOptions o;
+    COFFER_CAPI_ASSIGN(read_data, coffer::capi::OptionBool(doc, "options_json", "read_data", false));
+    COFFER_CAPI_ASSIGN(subset, coffer::capi::OptionString(doc, "options_json", "read_data_subset", ""));
+    o.read_data = read_data;
+    CofferCallbacks callbacks;
+    callbacks.progress = fn;
+    callbacks.progress_user = user;
+    o.progress = coffer::capi::MakeProgressFn(callbacks);
+    if (!subset.empty()) {
+      absl::Status s = coffer::ParseReadDataSubset(subset, o);
+      if (!s.ok()) return Fail(err, s);
+    }
+    COFFER_CAPI_ASSIGN(r, coffer::RunCheck(*repo->repo, o));
+    json damaged = json::array();
+    for (const auto& d : r.damaged) damaged.push_back({{"snapshot_id", d.snapshot.Hex()}, {"path", d.path}});
+    json out = {{"ok", r.ok()},           {"snapshots", r.snapshots},   {"trees", r.trees},
+                {"blobs", r.blobs},       {"packs", r.packs},           {"packs_read", r.packs_read},
+                {"bytes_read", r.bytes_read}, {"errors", ProblemsJson(r.errors)},
+                {"notices", ProblemsJson(r.notices)}, {"damaged", damaged}};
+    return ReturnJson(out, result_json);
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -80,30 +113,13 @@ COFFER_API coffer_status coffer_forget(coffer_repo* repo, const char* options_js
 
 COFFER_API coffer_status coffer_check(coffer_repo* repo, const char* options_json, char** result_json,
                                       coffer_error** err) {
-  COFFER_CAPI_ENTRY;
-  return Guard(err, [&]() -> coffer_status {
-    COFFER_CAPI_REQUIRE(result_json);
-    *result_json = nullptr;
-    COFFER_CAPI_LEASE(repo);
-    COFFER_CAPI_ASSIGN(doc, coffer::capi::ParseOptionsJson(options_json, "options_json",
-                                                           {"read_data", "read_data_subset"}));
-    coffer::CheckOptions o;
-    COFFER_CAPI_ASSIGN(read_data, coffer::capi::OptionBool(doc, "options_json", "read_data", false));
-    COFFER_CAPI_ASSIGN(subset, coffer::capi::OptionString(doc, "options_json", "read_data_subset", ""));
-    o.read_data = read_data;
-    if (!subset.empty()) {
-      absl::Status s = coffer::ParseReadDataSubset(subset, o);
-      if (!s.ok()) return Fail(err, s);
-    }
-    COFFER_CAPI_ASSIGN(r, coffer::RunCheck(*repo->repo, o));
-    json damaged = json::array();
-    for (const auto& d : r.damaged) damaged.push_back({{"snapshot_id", d.snapshot.Hex()}, {"path", d.path}});
-    json out = {{"ok", r.ok()},           {"snapshots", r.snapshots},   {"trees", r.trees},
-                {"blobs", r.blobs},       {"packs", r.packs},           {"packs_read", r.packs_read},
-                {"bytes_read", r.bytes_read}, {"errors", ProblemsJson(r.errors)},
-                {"notices", ProblemsJson(r.notices)}, {"damaged", damaged}};
-    return ReturnJson(out, result_json);
-  });
+  return CheckCall(__func__, repo, options_json, nullptr, nullptr, result_json, err);
+}
+
+COFFER_API coffer_status coffer_check_with_progress(coffer_repo* repo, const char* options_json,
+                                                    coffer_progress_fn fn, void* user,
+                                                    char** result_json, coffer_error** err) {
+  return CheckCall(__func__, repo, options_json, fn, user, result_json, err);
 }
 
 COFFER_API coffer_status coffer_prune(coffer_repo* repo, const char* options_json, char** result_json,

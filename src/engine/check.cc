@@ -33,11 +33,14 @@ class Checker {
   bool SelectedForReading(const Id& pack, std::mt19937_64& rng) const;
   absl::Status ReadPacks();
   void ReadPack(const Id& pack, uint64_t size);
-  void Report(uint64_t done, uint64_t total);
+  // Reports progress (at most every 100 ms unless `force`); a callback
+  // that returns false sets cancelled_, and the walks stop.
+  void Report(uint64_t done, uint64_t total, bool totals_final, bool force);
 
   Repository& repo_;
   const CheckOptions& options_;
   Clock::time_point start_, last_report_{};
+  bool cancelled_ = false;
   CheckResult result_;
   IndexLoadReport index_;
   absl::flat_hash_map<Id, uint64_t> store_packs_;               // on the store: id → size
@@ -97,8 +100,9 @@ void Checker::WalkTree(const Id& tree_id, const std::string& path, const Id& sna
       return;
     }
   } else {
-    if (!trees_seen_.insert(tree_id).second) return;
+    if (cancelled_ || !trees_seen_.insert(tree_id).second) return;
     result_.trees++;
+    Report(result_.trees, 0, false, false);
     auto tree = repo_.index().Has(tree_id) ? repo_.ReadTree(tree_id)
                                            : absl::StatusOr<Tree>(absl::NotFoundError("not in the index"));
     if (!tree.ok()) {
@@ -185,25 +189,26 @@ absl::Status Checker::ReadPacks() {
   for (const auto& [pack, blobs] : pack_blobs_)
     if (store_packs_.contains(pack) && SelectedForReading(pack, rng)) chosen.push_back(pack);
   std::sort(chosen.begin(), chosen.end());
-  for (size_t i = 0; i < chosen.size(); ++i) {
+  for (size_t i = 0; i < chosen.size() && !cancelled_; ++i) {
     ReadPack(chosen[i], store_packs_[chosen[i]]);
-    Report(i + 1, chosen.size());
+    // The first report gives the total at once, the last says it is done.
+    Report(i + 1, chosen.size(), true, i == 0 || i + 1 == chosen.size());
   }
   return absl::OkStatus();
 }
 
-void Checker::Report(uint64_t done, uint64_t total) {
+void Checker::Report(uint64_t done, uint64_t total, bool totals_final, bool force) {
   auto now = Clock::now();
-  if (!options_.progress || (done < total && now - last_report_ < std::chrono::milliseconds(100))) return;
+  if (!options_.progress || (!force && now - last_report_ < std::chrono::milliseconds(100))) return;
   last_report_ = now;
   Progress p;
-  p.phase = Phase::kFinishing;
+  p.phase = Phase::kVerifying;
   p.files_done = done;
   p.files_total = total;
-  p.totals_final = true;
+  p.totals_final = totals_final;
   p.bytes_done = result_.bytes_read;
   p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
-  options_.progress(p);
+  if (!options_.progress(p)) cancelled_ = true;
 }
 
 absl::StatusOr<CheckResult> Checker::Run() {
@@ -228,7 +233,9 @@ absl::StatusOr<CheckResult> Checker::Run() {
   }));
   result_.snapshots = snapshots_.size();
   WalkSnapshots();
+  if (cancelled_) return absl::CancelledError("check cancelled");
   COFFER_RETURN_IF_ERROR(ReadPacks());
+  if (cancelled_) return absl::CancelledError("check cancelled");
   if (!broken_.empty()) {
     for (const auto& s : snapshots_) WalkTree(s.snapshot.tree, "/", s.id, true);
   }

@@ -23,6 +23,7 @@ struct CheckOptions {
   double read_data_percent = 0;  // (0, 100]: a random sample of packs
   uint32_t subset_k = 0;         // k of n: packs whose id's first byte % n == k - 1
   uint32_t subset_n = 0;
+  // Phase kVerifying; returning false stops the check (CancelledError).
   ProgressFn progress;
 };
 
@@ -49,7 +50,8 @@ struct CheckResult {
 absl::Status ParseReadDataSubset(std::string_view text, CheckOptions& options);
 
 // Holds a shared lock. Fails only when checking is impossible (no access,
-// store unreachable); damage is reported in the result.
+// store unreachable) or the progress callback cancelled it; damage is
+// reported in the result.
 absl::StatusOr<CheckResult> RunCheck(Repository& repo, const CheckOptions& options);
 
 }  // namespace coffer

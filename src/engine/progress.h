@@ -7,7 +7,9 @@
 
 namespace coffer {
 
-enum class Phase { kScanning, kBackup, kRestore, kFinishing };
+// kVerifying: check reading trees (files_done counts trees, totals unknown)
+// or packs (files_done/files_total count packs, bytes_done their bytes).
+enum class Phase { kScanning, kBackup, kRestore, kFinishing, kVerifying };
 
 struct Progress {
   Phase phase = Phase::kBackup;

@@ -42,6 +42,10 @@ TEST_CASE("NULL required arguments are INVALID_ARGUMENT naming the argument") {
           COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_snapshot_ls(nullptr, "latest", nullptr, 0, &out, err.out()) ==
           COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_snapshot_get(nullptr, "latest", &out, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(coffer_check_with_progress(nullptr, nullptr, nullptr, nullptr, &out, err.out()) ==
+          COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_find(nullptr, "*", nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_stats(nullptr, nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(coffer_key_list(nullptr, &out, err.out()) == COFFER_ERROR_INVALID_ARGUMENT);

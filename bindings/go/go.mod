@@ -1,0 +1,3 @@
+module coffer.dev/coffer
+
+go 1.19
