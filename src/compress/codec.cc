@@ -45,46 +45,49 @@ void PutHeader(Codec codec, size_t raw_size, Bytes& out) {
   out = w.Take();
 }
 
-Bytes StoreUncompressed(ByteView raw) {
+Bytes WithHeader(Codec codec, size_t raw_size, ByteView data) {
   Bytes out;
-  PutHeader(Codec::kNone, raw.size(), out);
-  out.insert(out.end(), raw.begin(), raw.end());
+  PutHeader(codec, raw_size, out);
+  out.reserve(out.size() + data.size());
+  out.insert(out.end(), data.begin(), data.end());
   return out;
 }
 
-// Compresses into `out` after its header. Returns false when the codec cannot
-// make the data smaller (or fails), in which case the caller stores it raw.
-bool CompressLz4(ByteView raw, Bytes& out) {
-  if (raw.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return false;
-  const int src_size = static_cast<int>(raw.size());
-  // Only a result strictly smaller than the input is worth keeping.
-  const int capacity = src_size - 1;
-  if (capacity <= 0) return false;
-  const size_t header = out.size();
-  out.resize(header + static_cast<size_t>(capacity));
-  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()),
-                                     reinterpret_cast<char*>(out.data() + header), src_size,
-                                     capacity);
-  if (n <= 0) return false;
-  out.resize(header + static_cast<size_t>(n));
-  return true;
+// Codecs write into a per-thread buffer that keeps its size, so the output
+// bound (about a chunk) is not zero-filled and page-faulted in again for
+// every blob; only the compressed bytes are copied out.
+MutableByteView ThreadScratch(size_t size) {
+  thread_local Bytes scratch;
+  if (scratch.size() < size) scratch.resize(size);
+  return MutableByteView(scratch.data(), size);
 }
 
-bool CompressZstd(ByteView raw, int level, Bytes& out) {
-  if (raw.size() < 2) return false;
+// Each returns the compressed bytes (in the thread's scratch buffer), or an
+// empty view when the codec cannot make the data smaller or fails; the caller
+// then stores the data raw.
+ByteView CompressLz4(ByteView raw) {
+  if (raw.size() < 2 || raw.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) return {};
+  // Only a result strictly smaller than the input is worth keeping.
+  const int capacity = static_cast<int>(raw.size()) - 1;
+  MutableByteView dst = ThreadScratch(static_cast<size_t>(capacity));
+  const int n = LZ4_compress_default(reinterpret_cast<const char*>(raw.data()),
+                                     reinterpret_cast<char*>(dst.data()),
+                                     static_cast<int>(raw.size()), capacity);
+  if (n <= 0) return {};
+  return ByteView(dst.data(), static_cast<size_t>(n));
+}
+
+ByteView CompressZstd(ByteView raw, int level) {
+  if (raw.size() < 2) return {};
   ZSTD_CCtx* ctx = ThreadCCtx();
-  if (ctx == nullptr) return false;
+  if (ctx == nullptr) return {};
   if (level == 0) level = kZstdDefaultLevel;
   level = std::clamp(level, ZSTD_minCLevel(), ZSTD_maxCLevel());
-  const size_t header = out.size();
-  const size_t capacity = raw.size() - 1;
-  out.resize(header + capacity);
-  const size_t n =
-      ZSTD_compressCCtx(ctx, out.data() + header, capacity, raw.data(), raw.size(), level);
+  MutableByteView dst = ThreadScratch(raw.size() - 1);
+  const size_t n = ZSTD_compressCCtx(ctx, dst.data(), dst.size(), raw.data(), raw.size(), level);
   // Too small a buffer is an error (dstSize_tooSmall): the data did not shrink.
-  if (ZSTD_isError(n)) return false;
-  out.resize(header + n);
-  return true;
+  if (ZSTD_isError(n)) return {};
+  return ByteView(dst.data(), n);
 }
 
 absl::Status Malformed(const std::string& what) {
@@ -113,20 +116,19 @@ std::optional<Codec> ParseCodecName(std::string_view name) {
 }
 
 Bytes CompressBlob(ByteView raw, const Compression& compression) {
-  Bytes out;
-  PutHeader(compression.codec, raw.size(), out);
-  bool compressed = false;
+  ByteView compressed;
   switch (compression.codec) {
     case Codec::kLz4:
-      compressed = CompressLz4(raw, out);
+      compressed = CompressLz4(raw);
       break;
     case Codec::kZstd:
-      compressed = CompressZstd(raw, compression.level, out);
+      compressed = CompressZstd(raw, compression.level);
       break;
     case Codec::kNone:
       break;
   }
-  return compressed ? out : StoreUncompressed(raw);
+  if (compressed.empty()) return WithHeader(Codec::kNone, raw.size(), raw);
+  return WithHeader(compression.codec, raw.size(), compressed);
 }
 
 absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size) {

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/buffer_pool.h"
 #include "base/status_macros.h"
 #include "base/work_queue.h"
 #include "engine/files_cache.h"
@@ -63,6 +64,10 @@ struct PathTrie {
 
 std::string ErrnoText() { return strerror(errno); }
 
+// Chunk copies in flight are bounded by the worker queue (2 per thread) plus
+// one per running worker; idle ones beyond this are freed.
+constexpr size_t kMaxIdleChunkBuffers = 16;
+
 class Backup {
  public:
   Backup(Repository& repo, const BackupOptions& options)
@@ -105,6 +110,8 @@ class Backup {
   Repository& repo_;
   const BackupOptions& options_;
   BlobWriter writer_;
+  // Declared before workers_ so that it outlives the tasks that give back.
+  BufferPool chunk_buffers_{kMaxIdleChunkBuffers, size_t{16} << 20};
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<FilesCache> cache_;
   std::unique_ptr<SourceScanner> scanner_;
@@ -427,11 +434,16 @@ void Backup::SubmitChunk(const std::shared_ptr<FileJob>& job, ByteView data) {
   job->parts.emplace_back();
   ContentPart* part = &job->parts.back();
   job->outstanding++;
-  workers_->Submit([this, job, part, chunk = Bytes(data.begin(), data.end())] {
+  // The chunk is copied out of the read buffer (which moves on) into a
+  // recycled buffer: no page faults or zero-fill per chunk.
+  Bytes chunk = chunk_buffers_.Take();
+  chunk.assign(data.begin(), data.end());
+  workers_->Submit([this, job, part, chunk = std::move(chunk)]() mutable {
     Id id = repo_.hasher().Hash(chunk);
     auto saved = writer_.Save(BlobType::kData, id, chunk);
     if (!saved.ok()) SetFatal(saved.status());
     part->blob = id;
+    chunk_buffers_.Give(std::move(chunk));
     job->outstanding--;
   });
 }

@@ -16,9 +16,22 @@ constexpr size_t kBlobsPerIndexObject = 1u << 20;
 int TypeSlot(BlobType type) { return type == BlobType::kTree ? 1 : 0; }
 }  // namespace
 
+namespace {
+int UploadThreads(Repository& repo, int requested) {
+  return std::max(requested > 0 ? requested : repo.store().ParallelWrites(), 1);
+}
+// A pack ends at the first blob that takes it past the target size, so it
+// can exceed the target by one blob (at most a maximal chunk).
+size_t PackCapacity(Repository& repo) {
+  return size_t{repo.config().pack_size} + repo.chunker().params().max_size + (size_t{64} << 10);
+}
+}  // namespace
+
 BlobWriter::BlobWriter(Repository& repo, int upload_threads)
     : repo_(repo),
-      uploads_(std::make_unique<WorkQueue>(std::max(upload_threads, 1), 2)) {}
+      // Enough for every pack in flight (uploading, queued, open) to find one.
+      pack_buffers_(static_cast<size_t>(UploadThreads(repo, upload_threads)) + 3, 2 * PackCapacity(repo)),
+      uploads_(std::make_unique<WorkQueue>(UploadThreads(repo, upload_threads), 1)) {}
 BlobWriter::~BlobWriter() = default;
 
 bool BlobWriter::Known(const Id& id) {
@@ -55,7 +68,7 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
     std::lock_guard<std::mutex> guard(mu_);
     COFFER_RETURN_IF_ERROR(error_);
     auto& pack = open_pack_[TypeSlot(type)];
-    if (!pack) pack = std::make_unique<PackBuilder>(repo_.config().data_cipher, repo_.keys().public_key);
+    if (!pack) pack = NewPack();
     size_t before = pack->size();
     pack->Add(type, id, payload, static_cast<uint32_t>(plaintext.size()));
     stats_.blobs_added++;
@@ -66,6 +79,11 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
   }
   if (full) QueueUpload(std::move(full));
   return true;
+}
+
+std::unique_ptr<PackBuilder> BlobWriter::NewPack() {
+  return std::make_unique<PackBuilder>(repo_.config().data_cipher, repo_.keys().public_key,
+                                       pack_buffers_.Take(), PackCapacity(repo_));
 }
 
 void BlobWriter::QueueUpload(std::unique_ptr<PackBuilder> pack) {
@@ -82,6 +100,7 @@ absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
   std::vector<PackedBlob> blobs = pack.blobs();
   Bytes bytes = pack.Finish();
   auto pack_id = repo_.PutContentAddressed(&PackName, bytes);
+  pack_buffers_.Give(std::move(bytes));
   std::lock_guard<std::mutex> guard(mu_);
   if (!pack_id.ok()) {
     if (error_.ok()) error_ = Annotate(pack_id.status(), "uploading a pack");

@@ -23,6 +23,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "base/buffer_pool.h"
 #include "base/work_queue.h"
 #include "repo/index.h"
 #include "repo/pack.h"
@@ -39,8 +40,8 @@ struct BlobWriterStats {
 
 class BlobWriter {
  public:
-  static constexpr int kDefaultUploadThreads = 4;
-  explicit BlobWriter(Repository& repo, int upload_threads = kDefaultUploadThreads);
+  // upload_threads 0: as many as the store says pay off (Store::ParallelWrites).
+  explicit BlobWriter(Repository& repo, int upload_threads = 0);
   ~BlobWriter();
 
   // Stores `plaintext` under `id` unless the repository (index) or this
@@ -64,6 +65,7 @@ class BlobWriter {
   void QueueUpload(std::unique_ptr<PackBuilder> pack);
   absl::Status UploadPack(PackBuilder& pack);
   absl::Status WriteIndexObject();
+  std::unique_ptr<PackBuilder> NewPack();
 
   Repository& repo_;
   std::mutex mu_;  // guards everything below
@@ -74,6 +76,8 @@ class BlobWriter {
   IndexObject indexed_;          // indexed on the store, not yet in repo_.index()
   BlobWriterStats stats_;
   absl::Status error_;
+  // Finished packs' storage, reused by new packs (see BufferPool).
+  BufferPool pack_buffers_;
   // Last member: destroyed first, so queued uploads finish while the state
   // they update still exists.
   std::unique_ptr<WorkQueue> uploads_;

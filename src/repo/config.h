@@ -11,11 +11,13 @@
 #include "compress/codec.h"
 #include "crypto/aead.h"
 #include "crypto/secret.h"
+#include "store/store.h"
 
 namespace coffer {
 
 inline constexpr uint32_t kFormatVersion = 1;
-inline constexpr uint32_t kDefaultPackSize = 16u << 20;
+// Local disks; object stores choose their own (Store::DefaultPackSize).
+inline constexpr uint32_t kDefaultPackSize = Store::kLocalDefaultPackSize;
 
 struct RepoConfig {
   uint32_t version = kFormatVersion;

@@ -11,8 +11,9 @@ constexpr uint8_t kMagic[4] = {'C', 'F', 'P', 'K'};
 constexpr uint8_t kPackVersion = 1;
 }  // namespace
 
-PackBuilder::PackBuilder(Cipher cipher, const Key32& repo_public_key)
-    : cipher_(cipher), data_key_(Key32::Random()) {
+PackBuilder::PackBuilder(Cipher cipher, const Key32& repo_public_key, Bytes buffer, size_t reserve)
+    : cipher_(cipher), data_key_(Key32::Random()), bytes_(std::move(buffer)) {
+  bytes_.reserve(reserve);
   bytes_.assign(std::begin(kMagic), std::end(kMagic));
   bytes_.push_back(kPackVersion);
   Bytes sealed = SealKeyTo(repo_public_key, data_key_);

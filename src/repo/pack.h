@@ -38,7 +38,9 @@ inline constexpr uint64_t kMaxBlobsPerPack = 1u << 22;
 
 class PackBuilder {
  public:
-  PackBuilder(Cipher cipher, const Key32& repo_public_key);
+  // `buffer` is reused storage (its contents are discarded) and `reserve`
+  // the expected final size, so appending never reallocates and copies.
+  PackBuilder(Cipher cipher, const Key32& repo_public_key, Bytes buffer = {}, size_t reserve = 0);
 
   // Encrypts `payload` (a CompressBlob result) into the pack.
   void Add(BlobType type, const Id& id, ByteView payload, uint32_t raw_length);

@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Sto
   config.data_cipher = options.data_cipher.value_or(AesGcmIsFast() ? Cipher::kAes256Gcm
                                                                    : Cipher::kXChaCha20Poly1305);
   config.compression = options.compression;
-  config.pack_size = options.pack_size;
+  config.pack_size = options.pack_size != 0 ? options.pack_size : store->DefaultPackSize();
   config.created_unix = absl::ToUnixSeconds(absl::Now());
   COFFER_RETURN_IF_ERROR(ValidateConfig(config));
 

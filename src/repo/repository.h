@@ -35,7 +35,7 @@ struct InitOptions {
   ChunkerParams chunker;
   std::optional<Cipher> data_cipher;  // default: AES-256-GCM when the CPU has it
   Compression compression;
-  uint32_t pack_size = kDefaultPackSize;
+  uint32_t pack_size = 0;  // 0: the store's DefaultPackSize()
   KdfParams kdf = NewKdfParams();
   KeySlotInfo slot_info;  // host/user filled in when empty
 };

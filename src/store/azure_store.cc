@@ -230,6 +230,8 @@ class AzureStore : public Store {
   }
 
   std::string Describe() const override { return description_; }
+  int ParallelWrites() const override { return kCloudParallelWrites; }
+  uint32_t DefaultPackSize() const override { return kCloudDefaultPackSize; }
 
   absl::Status Prepare() override {
     Call call;

@@ -136,6 +136,8 @@ class FaultStore final : public Store {
   // Transparent, so messages read as the inner store's; an injected fault
   // says so in its message.
   std::string Describe() const override { return inner_.Describe(); }
+  int ParallelWrites() const override { return inner_.ParallelWrites(); }
+  uint32_t DefaultPackSize() const override { return inner_.DefaultPackSize(); }
   absl::Status Prepare() override { return inner_.Prepare(); }
 
  private:

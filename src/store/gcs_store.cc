@@ -224,6 +224,8 @@ class GcsStore final : public Store {
   }
 
   std::string Describe() const override { return description_; }
+  int ParallelWrites() const override { return kCloudParallelWrites; }
+  uint32_t DefaultPackSize() const override { return kCloudDefaultPackSize; }
 
   absl::Status Prepare() override {
     const GcsErrorContext context{description_, "checking the bucket", location_.bucket, true};

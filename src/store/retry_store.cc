@@ -115,6 +115,8 @@ class RetryStore final : public Store {
   }
 
   std::string Describe() const override { return inner_->Describe(); }
+  int ParallelWrites() const override { return inner_->ParallelWrites(); }
+  uint32_t DefaultPackSize() const override { return inner_->DefaultPackSize(); }
 
   absl::Status Prepare() override {
     return Run([&](int) { return inner_->Prepare(); });

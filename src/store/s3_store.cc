@@ -196,6 +196,8 @@ class S3Store final : public Store {
   }
 
   std::string Describe() const override { return client_->Describe(); }
+  int ParallelWrites() const override { return kCloudParallelWrites; }
+  uint32_t DefaultPackSize() const override { return kCloudDefaultPackSize; }
 
   // Creates the bucket when it does not exist (in the configured region).
   absl::Status Prepare() override {

@@ -62,6 +62,19 @@ class Store {
   // an Azure container that does not exist yet); called once by repository
   // init. A store that needs nothing does nothing. Never deletes anything.
   virtual absl::Status Prepare() { return absl::OkStatus(); }
+
+  // How many writes at once pay off. A remote store hides request latency
+  // behind several connections; on a local disk a second writer overlaps one
+  // pack's fsync with the next pack's write, and more only cost memory (each
+  // writer holds a whole pack).
+  virtual int ParallelWrites() const { return 2; }
+  // Pack size for a new repository on this store when the user sets none.
+  // Object storage bills and rate-limits per request, so it gets larger packs.
+  virtual uint32_t DefaultPackSize() const { return kLocalDefaultPackSize; }
+
+  static constexpr uint32_t kLocalDefaultPackSize = 16u << 20;
+  static constexpr uint32_t kCloudDefaultPackSize = 32u << 20;
+  static constexpr int kCloudParallelWrites = 4;
 };
 
 // Checks an object name: non-empty, relative, '/'-separated, no empty, "."

@@ -18,7 +18,7 @@ TEST_CASE("init creates a repository that open then opens") {
     CHECK(j["format_version"] == 1);
     CHECK(j["repo_id"].get<std::string>().size() == 64);
     CHECK(j["chunker"]["avg_size"] == 16384);
-    CHECK(j["compression"]["codec"] == "lz4");
+    CHECK(j["compression"]["codec"] == "zstd");
     CHECK(j["pack_size"] == coffer_default_pack_size());
     CHECK(j["write_only"] == false);
     CHECK(j["location"] == location);
