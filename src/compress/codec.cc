@@ -56,10 +56,17 @@ Bytes WithHeader(Codec codec, size_t raw_size, ByteView data) {
 // Codecs write into a per-thread buffer that keeps its size, so the output
 // bound (about a chunk) is not zero-filled and page-faulted in again for
 // every blob; only the compressed bytes are copied out.
+// Allocated with default initialisation: pages a codec never writes (the
+// bound is far above a compressible blob's output) are never touched, so
+// they cost no resident memory.
 MutableByteView ThreadScratch(size_t size) {
-  thread_local Bytes scratch;
-  if (scratch.size() < size) scratch.resize(size);
-  return MutableByteView(scratch.data(), size);
+  thread_local std::unique_ptr<uint8_t[]> scratch;
+  thread_local size_t capacity = 0;
+  if (capacity < size) {
+    scratch.reset(new uint8_t[size]);
+    capacity = size;
+  }
+  return MutableByteView(scratch.get(), size);
 }
 
 // Each returns the compressed bytes (in the thread's scratch buffer), or an

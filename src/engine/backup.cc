@@ -65,15 +65,20 @@ struct PathTrie {
 std::string ErrnoText() { return strerror(errno); }
 
 // Chunk copies in flight are bounded by the worker queue (2 per thread) plus
-// one per running worker; idle ones beyond this are freed.
+// one per running worker; idle ones beyond this are freed, and so are
+// buffers grown past a few average chunks by a rare large one, so the pool
+// does not keep the worst case resident.
 constexpr size_t kMaxIdleChunkBuffers = 16;
+constexpr size_t kMaxPooledChunkBuffer = size_t{2} << 20;
 
 class Backup {
  public:
   Backup(Repository& repo, const BackupOptions& options)
       : repo_(repo),
         options_(options),
-        writer_(repo),
+        // One thread asked for means one writer too: the order of writes is
+        // then the same every run (tests that fail "put k" rely on it).
+        writer_(repo, options.threads == 1 ? 1 : 0),
         start_(Clock::now()),
         start_unix_ns_(absl::ToUnixNanos(absl::Now())) {
     const ChunkerParams& p = repo.config().chunker;
@@ -111,7 +116,7 @@ class Backup {
   const BackupOptions& options_;
   BlobWriter writer_;
   // Declared before workers_ so that it outlives the tasks that give back.
-  BufferPool chunk_buffers_{kMaxIdleChunkBuffers, size_t{16} << 20};
+  BufferPool chunk_buffers_{kMaxIdleChunkBuffers, kMaxPooledChunkBuffer};
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<FilesCache> cache_;
   std::unique_ptr<SourceScanner> scanner_;

@@ -43,7 +43,7 @@ struct BackupOptions {
   std::optional<std::filesystem::path> cache_dir;
   bool use_files_cache = true;
   bool one_file_system = false;       // do not cross mount points
-  int threads = 0;                    // 0: one per core
+  int threads = 0;                    // workers; 0: one per core; 1: also one pack writer
   ProgressFn progress;
   WarningFn warning;
 };
