@@ -137,6 +137,7 @@ class FaultStore final : public Store {
   // says so in its message.
   std::string Describe() const override { return inner_.Describe(); }
   absl::Status Prepare() override { return inner_.Prepare(); }
+  absl::Status CheckDeletable() override { return inner_.CheckDeletable(); }
 
  private:
   absl::Status DoPut(std::string_view name, ByteView data, bool if_absent) {

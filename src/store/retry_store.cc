@@ -116,6 +116,9 @@ class RetryStore final : public Store {
 
   std::string Describe() const override { return inner_->Describe(); }
 
+  absl::Status CheckDeletable() override {
+    return Run([&](int) { return inner_->CheckDeletable(); });
+  }
   absl::Status Prepare() override {
     return Run([&](int) { return inner_->Prepare(); });
   }

@@ -62,6 +62,12 @@ class Store {
   // an Azure container that does not exist yet); called once by repository
   // init. A store that needs nothing does nothing. Never deletes anything.
   virtual absl::Status Prepare() { return absl::OkStatus(); }
+
+  // OK when objects here may be replaced and deleted. A store that keeps
+  // every object forever (a coffer-server run with --append-only) returns
+  // PermissionDenied saying so, and forget and prune ask before they change
+  // anything, so they fail without leaving half their work behind.
+  virtual absl::Status CheckDeletable() { return absl::OkStatus(); }
 };
 
 // Checks an object name: non-empty, relative, '/'-separated, no empty, "."
