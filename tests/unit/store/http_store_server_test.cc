@@ -1,0 +1,71 @@
+// The coffer-server store against a real coffer-server, started around this
+// binary by tests/integration/with_coffer_server.py (plain and TLS), which
+// sets COFFER_TEST_SERVER_URL (a user's path) and the credentials.
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "store/http_store.h"
+#include "store/store_registry.h"
+#include "store_conformance.h"
+
+namespace {
+
+std::string ServerUrl() {
+  const char* url = std::getenv("COFFER_TEST_SERVER_URL");
+  if (url == nullptr || *url == '\0') FAIL("COFFER_TEST_SERVER_URL is not set");
+  return url;
+}
+
+// A fresh repository path per call, so each conformance section starts empty.
+std::string FreshLocation() {
+  static std::atomic<int> counter{0};
+  static const std::string run = std::to_string(std::random_device{}());
+  return absl::StrCat(ServerUrl(), "/conformance-", run, "-", counter++);
+}
+
+}  // namespace
+
+TEST_CASE("coffer-server store keeps the Store contract", "[server][coffer-server]") {
+  coffer::testing::RunStoreConformance([] {
+    auto store = coffer::OpenStore(FreshLocation());
+    REQUIRE(store.ok());
+    return std::move(*store);
+  });
+}
+
+TEST_CASE(
+    "coffer-server store: wrong credentials are Unauthenticated, another user's path "
+    "PermissionDenied",
+    "[server][coffer-server]") {
+  coffer::HttpStoreOptions options;
+  options.base_url = ServerUrl() + "/creds";
+  const char* user = std::getenv("COFFER_HTTP_USER");
+  REQUIRE(user != nullptr);
+  options.user = user;
+  options.password = "not the password";
+  options.http = coffer::HttpClientOptionsFromEnvironment();
+  auto store = coffer::NewHttpStore(options);
+  REQUIRE(store.ok());
+  absl::Status s = (*store)->Put("config", coffer::AsBytes("x"));
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kUnauthenticated);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("COFFER_HTTP_PASSWORD"));
+
+  std::string url = ServerUrl();
+  auto other = coffer::OpenStore(url.substr(0, url.rfind('/')) + "/somebody-else/repo");
+  REQUIRE(other.ok());
+  s = (*other)->Put("config", coffer::AsBytes("x"));
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("may only reach"));
+}
+
+TEST_CASE("coffer-server store: a server that is not append-only allows deletes",
+          "[server][coffer-server]") {
+  auto store = coffer::OpenStore(FreshLocation());
+  REQUIRE(store.ok());
+  CHECK((*store)->CheckDeletable().ok());
+}
