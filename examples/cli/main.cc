@@ -26,7 +26,8 @@ Exit codes:
   10   repository does not exist / not found (also: no such snapshot, path or key)
   11   wrong password
   12   repository is locked
-  13   the storage service refused the credentials (cloud key, SAS, token)
+  13   the storage service refused the credentials (cloud key, SAS, token,
+       coffer-server login)
   130  interrupted (SIGINT/SIGTERM))";
 
 int ExitCodeFor(coffer_status status) {

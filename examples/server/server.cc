@@ -137,7 +137,8 @@ class Server {
                  std::string& user) {
     const std::string owner = key.substr(0, key.find('/'));
     if (!users_) {
-      user = owner;
+      // No logins: the path's owner names the metrics, if it is a valid name.
+      if (ValidUserName(owner)) user = owner;
       return true;
     }
     if (long wait = throttle_.RetryAfter(req.remote_addr); wait > 0) {

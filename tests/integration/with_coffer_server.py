@@ -1,5 +1,5 @@
 """Runs a command next to a coffer-server started for it:
-    with_coffer_server.py [--tls] -- COMMAND ARGS...
+    with_coffer_server.py [--tls] [--append-only] -- COMMAND ARGS...
 The command sees COFFER_TEST_SERVER_URL (http(s)://127.0.0.1:PORT/alice),
 COFFER_HTTP_USER / COFFER_HTTP_PASSWORD for user alice and, with --tls,
 COFFER_CACERT naming the test's own CA certificate."""
@@ -14,10 +14,11 @@ import server_support  # noqa: E402
 
 def main(argv):
     tls = "--tls" in argv[: argv.index("--")]
+    append_only = "--append-only" in argv[: argv.index("--")]
     command = argv[argv.index("--") + 1:]
     workdir = server_support.temp_workdir()
     server = server_support.CofferServer(workdir, users={"alice": "alice-password-1"}, tls=tls,
-                                         extra=["--no-access-log"])
+                                         append_only=append_only, extra=["--no-access-log"])
     try:
         server.start(0)
         env = server.client_env(os.environ, "alice", "alice-password-1")

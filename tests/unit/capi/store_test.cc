@@ -134,8 +134,8 @@ TEST_CASE("raw store access: listing in pages, by prefix, and stopping") {
   CHECK(List(store.get(), "conf", nullptr, 0) == Page{{"config", 1}});
 
   int seen = 0;
-  auto stop_at_third = [](void* user, const char*, uint64_t) {
-    return ++*static_cast<int*>(user) == 3;
+  auto stop_at_third = [](void* user, const char*, uint64_t) -> int {
+    return ++*static_cast<int*>(user) == 3 ? 1 : 0;
   };
   CHECK(coffer_store_list(store.get(), "", nullptr, 0, stop_at_third, &seen, nullptr) ==
         COFFER_ERROR_CANCELLED);

@@ -69,3 +69,40 @@ TEST_CASE("coffer-server store: a server that is not append-only allows deletes"
   REQUIRE(store.ok());
   CHECK((*store)->CheckDeletable().ok());
 }
+
+// Run by with_coffer_server.py --append-only: the client's own requests are
+// refused with a message that says why, and nothing changes.
+TEST_CASE("coffer-server store on an append-only server: no overwrite, no delete",
+          "[server][coffer-server-append-only]") {
+  auto opened = coffer::OpenStore(FreshLocation());
+  REQUIRE(opened.ok());
+  coffer::Store& store = **opened;
+  COFFER_REQUIRE_OK(store.Put("snapshots/s1", coffer::AsBytes("original")));
+  COFFER_REQUIRE_OK(store.PutIfAbsent("data/00/p1", coffer::AsBytes("pack")));
+
+  absl::Status s = store.Put("snapshots/s1", coffer::AsBytes("ransom"));
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("append-only"));
+  s = store.Delete("snapshots/s1");
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("append-only"));
+  s = store.Delete("data/00/p1");
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK(store.PutIfAbsent("data/00/p1", coffer::AsBytes("other")).code() ==
+        absl::StatusCode::kAlreadyExists);
+  // The same bytes again are no change (a retried upload).
+  COFFER_REQUIRE_OK(store.Put("snapshots/s1", coffer::AsBytes("original")));
+  CHECK(coffer::ToString(*store.Get("snapshots/s1")) == "original");
+  CHECK(coffer::ToString(*store.Get("data/00/p1")) == "pack");
+
+  s = store.CheckDeletable();
+  CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("append-only"));
+
+  // Lock objects come and go.
+  const std::string lock = "locks/" + std::string(64, 'a');
+  COFFER_REQUIRE_OK(store.PutIfAbsent(lock, coffer::AsBytes("lock")));
+  COFFER_REQUIRE_OK(store.Delete(lock));
+  CHECK(store.Stat(lock).status().code() == absl::StatusCode::kNotFound);
+}
