@@ -86,6 +86,10 @@ std::string HashPassword(const std::string& password) {
 UserDirectory::UserDirectory(std::string path) : path_(std::move(path)) {
   cache_key_.resize(crypto_generichash_KEYBYTES);
   randombytes_buf(cache_key_.data(), cache_key_.size());
+  std::vector<unsigned char> random_password(32);
+  randombytes_buf(random_password.data(), random_password.size());
+  dummy_hash_ = HashPassword(
+      std::string(reinterpret_cast<const char*>(random_password.data()), random_password.size()));
 }
 
 void UserDirectory::Load() {
@@ -118,8 +122,9 @@ bool UserDirectory::Verify(const std::string& name, const std::string& password)
     std::lock_guard<std::mutex> lock(mu_);
     ReloadIfChanged();
     auto it = hashes_.find(name);
-    if (it == hashes_.end()) return false;
-    hash = it->second;
+    // An unknown name costs one Argon2id all the same, so timing does not
+    // tell which names exist.
+    hash = it != hashes_.end() ? it->second : dummy_hash_;
     auto known = proven_.find(name);
     if (known != proven_.end() && known->second.size() == presented.size() &&
         sodium_memcmp(known->second.data(), presented.data(), presented.size()) == 0)
@@ -130,7 +135,7 @@ bool UserDirectory::Verify(const std::string& name, const std::string& password)
     std::lock_guard<std::mutex> one_at_a_time(argon_mu_);
     ok = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
   }
-  if (!ok) return false;
+  if (!ok || hash == dummy_hash_) return false;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = hashes_.find(name);
   if (it != hashes_.end() && it->second == hash) proven_[name] = std::move(presented);

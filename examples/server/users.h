@@ -55,6 +55,7 @@ class UserDirectory {
   std::map<std::string, std::string> hashes_;                 // name -> stored hash
   std::map<std::string, std::vector<unsigned char>> proven_;  // name -> keyed hash of password
   std::vector<unsigned char> cache_key_;
+  std::string dummy_hash_;  // of a random password: checked for unknown names
   struct ::stat seen_ {};
   std::mutex argon_mu_;  // one Argon2id verification at a time
 };
