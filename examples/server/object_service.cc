@@ -165,14 +165,14 @@ void ObjectService::Info(httplib::Response& res) {
   res.set_content(doc.dump(), "application/json");
 }
 
-void ObjectService::Put(const httplib::Request& req, httplib::Response& res,
-                        const std::string& key) {
+void ObjectService::Put(const httplib::Request& req, httplib::Response& res, const std::string& key,
+                        const std::string& body) {
   const bool if_absent = req.get_header_value("If-None-Match") == "*";
-  const auto* data = reinterpret_cast<const uint8_t*>(req.body.data());
+  const auto* data = reinterpret_cast<const uint8_t*>(body.data());
   const bool keep_existing = append_only_ && !IsLockObject(key);
   coffer_error* raw = nullptr;
-  coffer_status s = coffer_store_put(store_, key.c_str(), data, req.body.size(),
-                                     if_absent || keep_existing, &raw);
+  coffer_status s =
+      coffer_store_put(store_, key.c_str(), data, body.size(), if_absent || keep_existing, &raw);
   ErrorPtr err(raw);
   if (s == COFFER_ERROR_ALREADY_EXISTS && keep_existing && !if_absent) {
     // An overwrite on an append-only server: the same bytes are no change.
@@ -183,7 +183,7 @@ void ObjectService::Put(const httplib::Request& req, httplib::Response& res,
     ErrorPtr get_err(get_raw);
     BytesPtr old_bytes(old);
     if (got != COFFER_OK) return Fail(res, got, get_raw, 400);
-    if (old_size == req.body.size() && std::memcmp(old, data, old_size) == 0) {
+    if (old_size == body.size() && std::memcmp(old, data, old_size) == 0) {
       res.status = 200;
       return;
     }

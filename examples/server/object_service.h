@@ -25,7 +25,9 @@ class ObjectService {
   ObjectService(coffer_store* store, bool append_only);
 
   void Get(const httplib::Request& req, httplib::Response& res, const std::string& key);
-  void Put(const httplib::Request& req, httplib::Response& res, const std::string& key);
+  // `body` is the request body, read by the caller once the login passed.
+  void Put(const httplib::Request& req, httplib::Response& res, const std::string& key,
+           const std::string& body);
   void Delete(const httplib::Request& req, httplib::Response& res, const std::string& key);
 
   // A lock object a client may remove even from an append-only server.

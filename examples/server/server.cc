@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -21,8 +23,8 @@
 namespace server {
 namespace {
 
-// Large enough for any pack; a bigger body is refused (413) before it is read.
-constexpr size_t kMaxObjectBytes = size_t{1} << 30;
+// Packs are at most 1 GiB plus one chunk; a bigger body is refused (413).
+constexpr size_t kMaxObjectBytes = (size_t{1} << 30) + (size_t{128} << 20);
 
 bool IsLoopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -96,9 +98,8 @@ class Server {
     http.Get(any, [this](const httplib::Request& req, httplib::Response& res) {
       Serve(req, res, &ObjectService::Get);
     });
-    http.Put(any, [this](const httplib::Request& req, httplib::Response& res) {
-      Serve(req, res, &ObjectService::Put);
-    });
+    http.Put(any, [this](const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& read) { ServeUpload(req, res, read); });
     http.Delete(any, [this](const httplib::Request& req, httplib::Response& res) {
       Serve(req, res, &ObjectService::Delete);
     });
@@ -107,23 +108,60 @@ class Server {
  private:
   using Handler = void (ObjectService::*)(const httplib::Request&, httplib::Response&,
                                           const std::string&);
+  // Runs one request once its login and path are allowed; returns the bytes
+  // of request body it took in.
+  using Action = std::function<uint64_t(const std::string& key)>;
 
   void Serve(const httplib::Request& req, httplib::Response& res, Handler handler) {
+    Serve(req, res, [&](const std::string& key) -> uint64_t {
+      (objects_.*handler)(req, res, key);
+      return req.body.size();
+    });
+  }
+
+  // Uploads are read only after the login is checked, so a client without
+  // one cannot make the server hold its body in memory.
+  void ServeUpload(const httplib::Request& req, httplib::Response& res,
+                   const httplib::ContentReader& read) {
+    Serve(req, res, [&](const std::string& key) -> uint64_t {
+      std::string body;
+      if (uint64_t announced = req.get_header_value<uint64_t>("Content-Length"); announced > 0)
+        body.reserve(static_cast<size_t>(std::min<uint64_t>(announced, kMaxObjectBytes)));
+      bool whole = read([&](const char* data, size_t length) {
+        body.append(data, length);
+        return true;
+      });
+      if (!whole) {
+        SetError(res, 400, "the request body could not be read whole");
+        return body.size();
+      }
+      objects_.Put(req, res, key, body);
+      return body.size();
+    });
+  }
+
+  void Serve(const httplib::Request& req, httplib::Response& res, const Action& action) {
     auto start = std::chrono::steady_clock::now();
     metrics_.in_flight()++;
     std::string user;
+    uint64_t bytes_in = 0;
     const std::string key = req.path.substr(1);
-    if (Authorize(req, res, key, user)) (objects_.*handler)(req, res, key);
+    if (Authorize(req, res, key, user)) {
+      bytes_in = action(key);
+    } else if (req.method == "PUT") {
+      // The unread body must not be taken for the next request.
+      res.set_header("Connection", "close");
+    }
     if (res.status == -1) res.status = 200;  // what httplib would send; logged as such
     metrics_.in_flight()--;
-    metrics_.Record(user, res.status, req.body.size(), res.body.size());
+    metrics_.Record(user, res.status, bytes_in, res.body.size());
     if (options_.access_log) {
       double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
       char line[160];
-      std::snprintf(line, sizeof line, " %d %zu %zu %.1fms", res.status, req.body.size(),
-                    res.body.size(), ms);
+      std::snprintf(line, sizeof line, " %d %llu %zu %.1fms", res.status,
+                    static_cast<unsigned long long>(bytes_in), res.body.size(), ms);
       std::lock_guard<std::mutex> lock(log_mu_);
       // Never the Authorization header or the query's secrets (there are none).
       std::cout << UtcNow() << " " << req.remote_addr << " " << (user.empty() ? "-" : user) << " "

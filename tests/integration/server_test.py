@@ -215,6 +215,25 @@ class SecurityTest(ServerTestCase):
         self.assertIn(b"too many failed logins", body)
 
 
+class UnauthenticatedUploadTest(ServerTestCase):
+    def test_an_upload_without_login_is_refused_before_its_body_is_read(self):
+        rss_before = self.server.peak_rss_kib()
+        sock = socket.create_connection(("127.0.0.1", self.server.port))
+        # 512 MiB announced, a few bytes sent, and a request smuggled behind them.
+        sock.sendall(b"PUT /alice/x/object HTTP/1.1\r\nHost: x\r\nContent-Length: 536870912\r\n"
+                     b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(30)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+        sock.close()
+        self.assertTrue(reply.startswith(b"HTTP/1.1 401"), reply)
+        self.assertIn(b"Connection: close", reply)
+        self.assertEqual(reply.count(b"HTTP/1.1"), 1, "the smuggled request was answered")
+        self.assertLess(self.server.peak_rss_kib() - rss_before, 64 * 1024)
+        self.assertFalse(os.path.exists(os.path.join(self.server.store, "alice", "x")))
+
+
 class RestartTest(ServerTestCase):
     def test_a_restart_loses_nothing(self):
         self.coffer(*INIT_ARGS)
