@@ -215,6 +215,34 @@ class SecurityTest(ServerTestCase):
         self.assertIn(b"too many failed logins", body)
 
 
+class UserManagementTest(ServerTestCase):
+    def test_users_added_and_removed_while_the_server_runs(self):
+        listing = "/carol/r/?list"
+        self.assertEqual(self.server.request("GET", listing, user="carol",
+                                             password="carol-password-3")[0], 401)
+        server_support.add_user(self.server.users_file, "carol", "carol-password-3")
+        self.assertEqual(self.server.request("GET", listing, user="carol",
+                                             password="carol-password-3")[0], 200)
+        out = subprocess.run([server_support.SERVER, "user", "list", "--users",
+                              self.server.users_file], capture_output=True, text=True, check=True)
+        self.assertEqual(out.stdout.split(), ["alice", "bob", "carol"])
+        with open(self.server.users_file) as f:
+            text = f.read()
+        self.assertIn("carol:$argon2id$", text)
+        self.assertNotIn("carol-password-3", text)
+        self.assertEqual(os.stat(self.server.users_file).st_mode & 0o777, 0o600)
+        # A second add of the same name is refused; a removed user is out at once.
+        again = subprocess.run([server_support.SERVER, "user", "add", "carol", "--users",
+                                self.server.users_file], capture_output=True, text=True,
+                               env=dict(os.environ, COFFER_SERVER_USER_PASSWORD="other-pass-4"))
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("already exists", again.stderr)
+        subprocess.run([server_support.SERVER, "user", "remove", "carol", "--users",
+                        self.server.users_file], check=True, capture_output=True)
+        self.assertEqual(self.server.request("GET", listing, user="carol",
+                                             password="carol-password-3")[0], 401)
+
+
 class UnauthenticatedUploadTest(ServerTestCase):
     def test_an_upload_without_login_is_refused_before_its_body_is_read(self):
         rss_before = self.server.peak_rss_kib()
