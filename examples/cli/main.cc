@@ -2,6 +2,7 @@
 // (through coffer.hpp). Each subcommand lives in a cmd_*.cc file.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
@@ -13,6 +14,9 @@ constexpr const char* kFooter = R"(Repository and password:
   The repository is -r/--repo or $COFFER_REPOSITORY (a local path or a URL).
   The password is read from --password-file FILE, else $COFFER_PASSWORD,
   else asked for on the terminal. It is never taken from the command line.
+  A coffer-server repository (http(s)://HOST:PORT/NAME) takes its login from
+  $COFFER_HTTP_USER and $COFFER_HTTP_PASSWORD; --cacert FILE (or
+  $COFFER_CACERT) trusts a private CA for https.
 
 Exit codes:
   0    success
@@ -22,7 +26,8 @@ Exit codes:
   10   repository does not exist / not found (also: no such snapshot, path or key)
   11   wrong password
   12   repository is locked
-  13   the storage service refused the credentials (cloud key, SAS, token)
+  13   the storage service refused the credentials (cloud key, SAS, token,
+       coffer-server login)
   130  interrupted (SIGINT/SIGTERM))";
 
 int ExitCodeFor(coffer_status status) {
@@ -60,11 +65,16 @@ int main(int argc, char** argv) {
   cli::Globals globals;
   app.add_option("-r,--repo", globals.repo,
                  "Repository location: a local path, s3://BUCKET/PREFIX, "
-                 "azure://CONTAINER/PREFIX or gs://BUCKET/PREFIX, credentials from the "
-                 "cloud's usual variables (see README)")
+                 "azure://CONTAINER/PREFIX, gs://BUCKET/PREFIX or a coffer-server "
+                 "https://HOST:PORT/NAME, credentials from the usual variables (see README)")
       ->envname("COFFER_REPOSITORY");
   app.add_option("--password-file", globals.password_file,
                  "Read the repository password from the first line of FILE");
+  std::string cacert;
+  app.add_option("--cacert", cacert,
+                 "PEM file of the CA certificates to trust for https:// stores (a private CA); "
+                 "the same as $COFFER_CACERT")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", globals.json, "Print one JSON document on stdout instead of text");
   app.add_flag("-q,--quiet", globals.quiet, "Print only errors and warnings");
   app.add_option("--lock-wait", globals.lock_wait_seconds,
@@ -96,6 +106,8 @@ int main(int argc, char** argv) {
     return cli::kExitUsage;
   }
   if (!command) return PrintError("no command given", cli::kExitUsage);
+  // The stores read their CA bundle from the environment (COFFER_CACERT).
+  if (!cacert.empty()) ::setenv("COFFER_CACERT", cacert.c_str(), 1);
 
   cli::InstallSignalHandlers();
   try {

@@ -715,6 +715,84 @@ COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_lim
                                              uint64_t mem_limit_bytes, coffer_error** err);
 
 /* ==========================================================================
+ * Raw store access
+ *
+ * A coffer_store reaches the objects of a store location (a local path,
+ * file://, s3://, azure://, gs://, http(s)://, as for coffer_repo_open())
+ * without opening a repository: no password, no keys, nothing decrypted.
+ * It is for programs that keep repositories for others, such as
+ * coffer-server. Object names are '/'-separated relative names ("config",
+ * "data/3f/3fa2..."); a bad name is COFFER_ERROR_INVALID_ARGUMENT. Messages
+ * name the store and the object, never credentials.
+ *
+ * Thread-safety: unlike a coffer_repo, one coffer_store may be used by
+ * several threads at once; only coffer_store_close() must not race with
+ * other calls on it.
+ * ========================================================================== */
+
+typedef struct coffer_store coffer_store;
+
+/* Opens the store at `location`. Nothing is read or written yet: a location
+ * that does not exist shows up on the first call that needs it. On success
+ * *out is a handle to close with coffer_store_close(); on failure NULL. An
+ * unknown scheme is COFFER_ERROR_INVALID_ARGUMENT. */
+COFFER_API coffer_status coffer_store_open(const char* location, coffer_store** out,
+                                           coffer_error** err);
+
+/* Closes a store handle. NULL is allowed. */
+COFFER_API void coffer_store_close(coffer_store* store);
+
+/* Writes `size` bytes (data may be NULL when size is 0) under `name`
+ * atomically. With if_absent == 0 an existing object is replaced; with
+ * if_absent != 0 an existing object makes the call fail with
+ * COFFER_ERROR_ALREADY_EXISTS and stay as it was. */
+COFFER_API coffer_status coffer_store_put(coffer_store* store, const char* name,
+                                          const uint8_t* data, size_t size, int if_absent,
+                                          coffer_error** err);
+
+/* Reads a whole object. On success *data_out (free with coffer_free(); not
+ * NULL even for an empty object) holds *size_out bytes. A missing object is
+ * COFFER_ERROR_NOT_FOUND. */
+COFFER_API coffer_status coffer_store_get(coffer_store* store, const char* name,
+                                          uint8_t** data_out, size_t* size_out,
+                                          coffer_error** err);
+
+/* Reads `length` bytes at `offset` of an object, as coffer_store_get().
+ * A range reaching beyond the end is COFFER_ERROR_INVALID_ARGUMENT. */
+COFFER_API coffer_status coffer_store_get_range(coffer_store* store, const char* name,
+                                                uint64_t offset, uint64_t length,
+                                                uint8_t** data_out, size_t* size_out,
+                                                coffer_error** err);
+
+/* The size of an object in bytes (COFFER_ERROR_NOT_FOUND when missing). */
+COFFER_API coffer_status coffer_store_stat(coffer_store* store, const char* name,
+                                           uint64_t* size_out, coffer_error** err);
+
+/* Called once per listed object; return 0 to go on, anything else to stop
+ * (the listing then fails with COFFER_ERROR_CANCELLED). */
+typedef int (*coffer_store_list_fn)(void* user, const char* name, uint64_t size);
+
+/* Lists objects whose names start with `prefix` (NULL or "" for all) and
+ * sort after `start_after` (NULL or "" to start at the beginning), in
+ * ascending byte order of name, at most `limit` of them (0: no limit).
+ * Paging: pass the last name of one page as start_after of the next; a page
+ * shorter than `limit` is the last. Each page walks the store's whole
+ * listing under `prefix` once; memory stays proportional to `limit`. */
+COFFER_API coffer_status coffer_store_list(coffer_store* store, const char* prefix,
+                                           const char* start_after, size_t limit,
+                                           coffer_store_list_fn fn, void* user,
+                                           coffer_error** err);
+
+/* Deletes an object; a missing one is COFFER_ERROR_NOT_FOUND. */
+COFFER_API coffer_status coffer_store_delete(coffer_store* store, const char* name,
+                                             coffer_error** err);
+
+/* A description of the store for messages and logs ("local store /srv/x"),
+ * never containing credentials (free with coffer_free()). */
+COFFER_API coffer_status coffer_store_describe(coffer_store* store, char** description_out,
+                                               coffer_error** err);
+
+/* ==========================================================================
  * Defaults and limits, as functions so that dynamically linked programs and
  * bindings never bake in a value a new version changes.
  * ========================================================================== */

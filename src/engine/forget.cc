@@ -11,6 +11,8 @@ absl::StatusOr<ForgetResult> RunForget(Repository& repo, const ForgetOptions& op
   if (!options.retention && options.snapshots.empty())
     return absl::InvalidArgumentError("forget needs snapshot ids or at least one keep rule");
   COFFER_RETURN_IF_ERROR(repo.RequireReadAccess("forget snapshots"));
+  // On an append-only store the first delete would fail: refuse up front.
+  if (!options.dry_run) COFFER_RETURN_IF_ERROR(repo.store().CheckDeletable());
   COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo.store(), repo.keys().index_key, false,
                                                        repo.lock_wait_seconds()));
   ForgetResult result;

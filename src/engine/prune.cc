@@ -187,6 +187,9 @@ absl::Status Pruner::WriteIndex(const std::vector<PackContents>& packs) {
 absl::StatusOr<PruneResult> Pruner::Run() {
   result_.dry_run = options_.dry_run;
   COFFER_RETURN_IF_ERROR(repo_.RequireReadAccess("prune"));
+  // Prune writes repacked packs and a new index before it deletes: on an
+  // append-only store it must refuse before writing anything.
+  if (!options_.dry_run) COFFER_RETURN_IF_ERROR(repo_.store().CheckDeletable());
   COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, true,
                                                        repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex(&index_));

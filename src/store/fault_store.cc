@@ -139,6 +139,7 @@ class FaultStore final : public Store {
   int ParallelWrites() const override { return inner_.ParallelWrites(); }
   uint32_t DefaultPackSize() const override { return inner_.DefaultPackSize(); }
   absl::Status Prepare() override { return inner_.Prepare(); }
+  absl::Status CheckDeletable() override { return inner_.CheckDeletable(); }
 
  private:
   absl::Status DoPut(std::string_view name, ByteView data, bool if_absent) {

@@ -118,6 +118,9 @@ class RetryStore final : public Store {
   int ParallelWrites() const override { return inner_->ParallelWrites(); }
   uint32_t DefaultPackSize() const override { return inner_->DefaultPackSize(); }
 
+  absl::Status CheckDeletable() override {
+    return Run([&](int) { return inner_->CheckDeletable(); });
+  }
   absl::Status Prepare() override {
     return Run([&](int) { return inner_->Prepare(); });
   }

@@ -64,9 +64,8 @@ class Store {
   virtual absl::Status Prepare() { return absl::OkStatus(); }
 
   // How many writes at once pay off. A remote store hides request latency
-  // behind several connections; on a local disk a second writer overlaps one
-  // pack's fsync with the next pack's write, and more only cost memory (each
-  // writer holds a whole pack).
+  // behind several connections; a local disk wants one (LocalStore), since
+  // each writer holds a whole pack in memory. In-memory stores take 2.
   virtual int ParallelWrites() const { return 2; }
   // Pack size for a new repository on this store when the user sets none.
   // Object storage bills and rate-limits per request, so it gets larger packs.
@@ -75,6 +74,12 @@ class Store {
   static constexpr uint32_t kLocalDefaultPackSize = 16u << 20;
   static constexpr uint32_t kCloudDefaultPackSize = 32u << 20;
   static constexpr int kCloudParallelWrites = 4;
+
+  // OK when objects here may be replaced and deleted. A store that keeps
+  // every object forever (a coffer-server run with --append-only) returns
+  // PermissionDenied saying so, and forget and prune ask before they change
+  // anything, so they fail without leaving half their work behind.
+  virtual absl::Status CheckDeletable() { return absl::OkStatus(); }
 };
 
 // Checks an object name: non-empty, relative, '/'-separated, no empty, "."

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "store/azure_store.h"
 #include "store/gcs_store.h"
+#include "store/http_store.h"
 #include "store/local_store.h"
 #include "store/memory_store.h"
 #include "store/named_memory_store.h"
@@ -92,6 +93,8 @@ constexpr Scheme kSchemes[] = {
     {"s3", "s3://bucket/prefix", WithRetries<OpenS3Location>},
     {"azure", "azure://container/prefix", WithRetries<OpenAzureLocation>},
     {"gs", "gs://bucket/prefix", WithRetries<OpenGcsLocation>},
+    {"http", "http://host:port/NAME", WithRetries<OpenHttpLocation>},
+    {"https", "https://host:port/NAME", WithRetries<OpenHttpsLocation>},
 };
 
 // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). Anything else before

@@ -1,7 +1,7 @@
 // Maps a repository location to a Store. A plain path (absolute or relative)
 // or file:// URL is a local store; "memory:" an in-memory one (tests); other
 // schemes: s3://, azure://, gs:// (cloud stores, each inside the retry
-// decorator); http(s):// registers here when it exists.
+// decorator); http(s):// for coffer-server.
 #pragma once
 
 #include <memory>
