@@ -1,0 +1,41 @@
+// The web UI: one page, one script, one style sheet, compiled into the
+// program (assets.cc is generated from web/ at build time), served with a
+// strict Content-Security-Policy since nothing is loaded from elsewhere.
+#include "console.h"
+
+namespace console {
+
+// Defined in the generated assets.cc.
+extern const char kIndexHtml[];
+extern const char kAppJs[];
+extern const char kAppCss[];
+
+namespace {
+
+void Static(httplib::Response& res, const char* body, const char* type) {
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                 "frame-ancestors 'none'; form-action 'self'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body, type);
+}
+
+}  // namespace
+
+void AddWebRoutes(httplib::Server& server) {
+  auto index = [](const httplib::Request&, httplib::Response& res) {
+    Static(res, kIndexHtml, "text/html; charset=utf-8");
+  };
+  server.Get("/", index);
+  server.Get("/index.html", index);
+  server.Get("/app.js", [](const httplib::Request&, httplib::Response& res) {
+    Static(res, kAppJs, "text/javascript; charset=utf-8");
+  });
+  server.Get("/app.css", [](const httplib::Request&, httplib::Response& res) {
+    Static(res, kAppCss, "text/css; charset=utf-8");
+  });
+}
+
+}  // namespace console
