@@ -6,13 +6,14 @@
 namespace console {
 
 // Defined in the generated assets.cc.
-extern const char kIndexHtml[];
-extern const char kAppJs[];
-extern const char kAppCss[];
+extern const unsigned char kIndexHtml[];
+extern const unsigned char kAppJs[];
+extern const unsigned char kAppCss[];
 
 namespace {
 
-void Static(httplib::Response& res, const char* body, const char* type) {
+void Static(httplib::Response& res, const unsigned char* bytes, const char* type) {
+  const char* body = reinterpret_cast<const char*>(bytes);
   res.set_header("Content-Security-Policy",
                  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                  "frame-ancestors 'none'; form-action 'self'");

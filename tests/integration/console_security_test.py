@@ -141,6 +141,8 @@ class ConsoleSecurityTest(unittest.TestCase):
         finally:
             proc.kill()
             proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
 
 
 if __name__ == "__main__":
