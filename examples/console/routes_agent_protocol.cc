@@ -39,8 +39,8 @@ void Enroll(Console& c, const httplib::Request& req, httplib::Response& res) {
     if (!row) return std::nullopt;
     std::string name = body->value("name", "");
     if (name.empty()) name = host.empty() ? (*row)["label"].get<std::string>() : host;
-    SqlValue policy = (*row)["policy_id"].is_null() ? SqlValue(nullptr)
-                                                     : SqlValue((*row)["policy_id"].get<int64_t>());
+    SqlValue policy = nullptr;
+    if (!(*row)["policy_id"].is_null()) policy = (*row)["policy_id"].get<int64_t>();
     auto inserted = c.db.QueryOne(
         "INSERT INTO agents(name, host, version, os, credential_hash, policy_id, enrolled_ns, "
         "last_seen_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -220,7 +220,11 @@ nlohmann::json DashboardJson(Console& c) {
                                       "WHERE j.state IN ('running', 'queued') "
                                       "ORDER BY j.created_ns DESC LIMIT 20"))
     running.push_back(JobRow(j));
+  nlohmann::json recent = nlohmann::json::array();
+  for (const auto& j : c.db.Query(std::string(kJobSelect) + "ORDER BY j.created_ns DESC LIMIT 8"))
+    recent.push_back(JobRow(j));
   return {{"now_ns", now},
+          {"recent_jobs", recent},
           {"agents", counts},
           {"last_24h", Rate(c, now - kDay)},
           {"last_7d", Rate(c, now - 7 * kDay)},

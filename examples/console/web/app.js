@@ -85,7 +85,7 @@ function dailyChart(days) {
     const y0 = h - bottom;
     bars += `<rect x="${x.toFixed(1)}" y="${(y0 - hs).toFixed(1)}" width="${bwid.toFixed(1)}" height="${hs.toFixed(1)}" rx="3" fill="#2f5bea"><title>${esc(d.day)}: ${d.succeeded} succeeded</title></rect>`;
     bars += `<rect x="${x.toFixed(1)}" y="${(y0 - hs - hf).toFixed(1)}" width="${bwid.toFixed(1)}" height="${hf.toFixed(1)}" rx="3" fill="#d64545"><title>${esc(d.day)}: ${d.failed} failed</title></rect>`;
-    if (i % 2 === days.length % 2 || days.length < 8)
+    if ((days.length - 1 - i) % 2 === 0)
       bars += `<text x="${(x + bwid / 2).toFixed(1)}" y="${h - 8}" font-size="10.5" fill="#6b7789" text-anchor="middle">${esc(d.day.slice(5))}</text>`;
   });
   let grid = '';
@@ -98,11 +98,11 @@ function dailyChart(days) {
 }
 function storageChart(rows) {
   if (!rows.length) return '<div class="empty">No storage reported yet: it appears after an agent’s first backup.</div>';
-  const w = 520, rowh = 44, left = 120, h = rows.length * rowh + 8;
+  const w = 520, rowh = 44, left = 110, h = rows.length * rowh + 8;
   const max = Math.max(1, ...rows.map((r) => r.logical_bytes));
   let out = '';
   rows.forEach((r, i) => {
-    const y = i * rowh + 6, span = w - left - 90;
+    const y = i * rowh + 6, span = w - left - 130;
     const lw = span * r.logical_bytes / max, sw = span * r.stored_bytes / max;
     out += `<text x="${left - 10}" y="${y + 17}" font-size="12.5" fill="#1c2533" text-anchor="end">${esc(r.agent)}</text>`;
     out += `<rect x="${left}" y="${y + 4}" width="${Math.max(lw, 2).toFixed(1)}" height="14" rx="3" fill="#c9d6ff"><title>logical ${bytes(r.logical_bytes)}</title></rect>`;
@@ -156,7 +156,8 @@ async function viewDashboard(el) {
     <div class="card"><h2>Storage per agent</h2>${storageChart(d.storage)}</div>
   </div>
   <div class="grid two">
-    <div class="card"><h2>Running and recent failures</h2>${jobRows(d.running_jobs.concat(d.failed_jobs))}</div>
+    <div class="card"><h2>Recent jobs</h2>${jobRows(d.running_jobs.concat(d.recent_jobs.filter((j) => j.state !== 'running' && j.state !== 'queued')).slice(0, 8))}
+      ${d.failed_jobs.length ? `<h2 class="section-gap">Failed in the last 7 days</h2>${jobRows(d.failed_jobs)}` : ''}</div>
     <div class="card"><h2>Repositories</h2>${d.repositories.length ? `<table><thead><tr><th>Repository</th><th class="num">Size</th><th class="num">Logical</th><th>Agents</th></tr></thead><tbody>
       ${d.repositories.map((r) => `<tr><td class="mono">${esc(r.repository)}</td><td class="num">${bytes(r.repository_bytes)}</td><td class="num">${bytes(r.logical_bytes)}</td><td>${esc(r.agents.join(', '))}</td></tr>`).join('')}</tbody></table>` : '<div class="empty">No repository reported yet.</div>'}
       ${d.overdue_agents.length ? `<h2 class="section-gap">Overdue agents</h2><ul>${d.overdue_agents.map((o) => `<li>${esc(o.name)}: due ${ago(o.due_ns)}</li>`).join('')}</ul>` : ''}
