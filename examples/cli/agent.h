@@ -17,16 +17,16 @@ namespace cli::agent {
 // The one configuration file (JSON, mode 0600 since it holds the agent's
 // credential). Written by `coffer agent enroll`.
 struct Config {
-  std::string path;            // where it was read from
-  std::string console;         // console URL, e.g. https://console:8443
+  std::string path;     // where it was read from
+  std::string console;  // console URL, e.g. https://console:8443
   int64_t agent_id = 0;
-  std::string credential;      // the agent's own secret, sent as a bearer token
-  std::string host;            // host name recorded on snapshots (default: this machine)
-  std::string password_file;   // repository password (else $COFFER_PASSWORD)
-  std::string repository;      // used when the policy names none
-  std::string state_dir;       // state file and report queue
-  std::string cache_dir;       // backup files cache (default: the library's)
-  std::string ca_file;         // CA bundle for an HTTPS console (default: system)
+  std::string credential;             // the agent's own secret, sent as a bearer token
+  std::string host;                   // host name recorded on snapshots (default: this machine)
+  std::string password_file;          // repository password (else $COFFER_PASSWORD)
+  std::string repository;             // used when the policy names none
+  std::string state_dir;              // state file and report queue
+  std::string cache_dir;              // backup files cache (default: the library's)
+  std::string ca_file;                // CA bundle for an HTTPS console (default: system)
   bool insecure_skip_verify = false;  // never by default; for test consoles only
 
   static Config Load(const std::string& path);
@@ -43,7 +43,7 @@ struct State {
   std::string policy_tag = "";  // "" = never fetched
   nlohmann::json policy;        // null when the agent has no policy
   std::string policy_name;
-  int64_t last_run_ns = 0;      // the scheduled time of the last run
+  int64_t last_run_ns = 0;  // the scheduled time of the last run
   int64_t next_run_ns = 0;
 
   static State Load(const std::string& path);

@@ -34,7 +34,8 @@ Response ConsoleClient::Finish(const httplib::Result& result) {
   r.body = nlohmann::json::parse(result->body, nullptr, false);
   if (r.body.is_discarded()) r.body = nullptr;
   if (!r.ok())
-    r.error = r.body.is_object() ? r.body.value("error", result->body) : "HTTP " + std::to_string(r.status);
+    r.error = r.body.is_object() ? r.body.value("error", result->body)
+                                 : "HTTP " + std::to_string(r.status);
   return r;
 }
 

@@ -13,9 +13,9 @@ namespace cli::agent {
 struct Config;
 
 struct Response {
-  int status = 0;            // 0: no answer (connection failed)
-  nlohmann::json body;       // parsed JSON body, or null
-  std::string error;         // what went wrong, for messages
+  int status = 0;       // 0: no answer (connection failed)
+  nlohmann::json body;  // parsed JSON body, or null
+  std::string error;    // what went wrong, for messages
   bool ok() const { return status >= 200 && status < 300; }
 };
 

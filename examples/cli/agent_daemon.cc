@@ -43,7 +43,8 @@ void Log(const char* format, const std::string& a = "", const std::string& b = "
 int64_t NextRun(const nlohmann::json& policy, int64_t after_ns) {
   if (!policy.is_object() || !policy.contains("schedule")) return 0;
   int64_t next = 0;
-  if (coffer_schedule_next_run(policy.dump().c_str(), after_ns, &next, nullptr) != COFFER_OK) return 0;
+  if (coffer_schedule_next_run(policy.dump().c_str(), after_ns, &next, nullptr) != COFFER_OK)
+    return 0;
   return next;
 }
 
@@ -177,9 +178,9 @@ class Daemon {
         std::lock_guard<std::mutex> lock(mutex_);
         tag = state_.policy_tag;
         if (!poll_client_)
-          poll_client_ = std::make_shared<ConsoleClient>(config_.console, config_.credential,
-                                                         config_.ca_file,
-                                                         config_.insecure_skip_verify, 40);
+          poll_client_ =
+              std::make_shared<ConsoleClient>(config_.console, config_.credential, config_.ca_file,
+                                              config_.insecure_skip_verify, 40);
         client = poll_client_;
       }
       Response r = client->Get("/api/v1/agent/poll?wait=25&policy_tag=" + UrlEncode(tag) +

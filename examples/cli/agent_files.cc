@@ -7,12 +7,12 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include "agent.h"
 #include "cli.h"
@@ -70,8 +70,8 @@ Config Config::Load(const std::string& path) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (!doc.is_object()) throw Failure(path + ": not a JSON object");
   static const std::set<std::string> known = {
-      "console", "agent_id", "credential", "host", "password_file", "repository",
-      "state_dir", "cache_dir", "ca_file", "insecure_skip_verify"};
+      "console",    "agent_id",  "credential", "host",    "password_file",
+      "repository", "state_dir", "cache_dir",  "ca_file", "insecure_skip_verify"};
   for (auto it = doc.begin(); it != doc.end(); ++it)
     if (!known.count(it.key())) throw Failure(path + ": unknown setting \"" + it.key() + "\"");
   Config c;
@@ -98,7 +98,9 @@ Config Config::Load(const std::string& path) {
 }
 
 void Config::Save() const {
-  nlohmann::json doc = {{"console", console}, {"agent_id", agent_id}, {"credential", credential},
+  nlohmann::json doc = {{"console", console},
+                        {"agent_id", agent_id},
+                        {"credential", credential},
                         {"state_dir", state_dir}};
   if (!host.empty()) doc["host"] = host;
   if (!password_file.empty()) doc["password_file"] = password_file;
@@ -122,8 +124,10 @@ State State::Load(const std::string& path) {
 }
 
 void State::Save(const std::string& path) const {
-  nlohmann::json doc = {{"policy_tag", policy_tag}, {"policy", policy},
-                        {"policy_name", policy_name}, {"last_run_ns", last_run_ns},
+  nlohmann::json doc = {{"policy_tag", policy_tag},
+                        {"policy", policy},
+                        {"policy_name", policy_name},
+                        {"last_run_ns", last_run_ns},
                         {"next_run_ns", next_run_ns}};
   WriteFileAtomically(path, doc.dump(2) + "\n", 0600);
 }

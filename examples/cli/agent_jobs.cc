@@ -36,7 +36,8 @@ std::string RepositoryPassword(const Config& config) {
     return line;
   }
   if (const char* env = std::getenv("COFFER_PASSWORD"); env && *env) return env;
-  throw Failure("no repository password: set password_file in the agent config or $COFFER_PASSWORD");
+  throw Failure(
+      "no repository password: set password_file in the agent config or $COFFER_PASSWORD");
 }
 
 // The library's job summary (coffer_job_summary) of an engine result.
@@ -58,8 +59,8 @@ bool HasKeepRule(const nlohmann::json& policy) {
   for (auto it = policy["retention"].begin(); it != policy["retention"].end(); ++it) {
     if (it.key().rfind("keep_", 0) != 0) continue;
     const auto& v = it.value();
-    if ((v.is_number() && v.get<int64_t>() != 0) || (v.is_string() && !v.get<std::string>().empty()) ||
-        (v.is_array() && !v.empty()))
+    if ((v.is_number() && v.get<int64_t>() != 0) ||
+        (v.is_string() && !v.get<std::string>().empty()) || (v.is_array() && !v.empty()))
       return true;
   }
   return false;
@@ -80,8 +81,7 @@ std::string NewJobId() {
 }
 
 JobRunner::JobRunner(const Config& config, ReportQueue& reports, std::atomic<bool>& stopping)
-    : config_(config), reports_(reports), stopping_(stopping),
-      host_(AgentHost(config)) {
+    : config_(config), reports_(reports), stopping_(stopping), host_(AgentHost(config)) {
   if (sodium_init() < 0) throw Failure("libsodium failed to initialise");
 }
 
@@ -90,7 +90,8 @@ void JobRunner::Report(const nlohmann::json& job) {
   std::string state = job.value("state", "");
   if (state == "succeeded" || state == "failed") {
     std::string text = job.contains("summary") ? job["summary"].value("text", "") : "";
-    if (job.contains("error") && job["error"].is_string()) text += (text.empty() ? "" : "; ") + job["error"].get<std::string>();
+    if (job.contains("error") && job["error"].is_string())
+      text += (text.empty() ? "" : "; ") + job["error"].get<std::string>();
     std::fprintf(stderr, "coffer agent: %s job %s %s: %s\n", job.value("kind", "").c_str(),
                  job.value("id", "").substr(0, 8).c_str(), state.c_str(), text.c_str());
   }
@@ -100,7 +101,8 @@ std::string JobRunner::Location(const nlohmann::json& policy) const {
   std::string location = policy.is_object() ? policy.value("repository", "") : "";
   if (location.empty()) location = config_.repository;
   if (location.empty())
-    throw Failure("no repository: the policy names none and the agent config has no \"repository\"");
+    throw Failure(
+        "no repository: the policy names none and the agent config has no \"repository\"");
   return location;
 }
 
@@ -114,7 +116,8 @@ coffer::api::Repo JobRunner::Open(const std::string& location) {
 
 void JobRunner::ReportStats(coffer::api::Repo& repo, const std::string& location) {
   nlohmann::json info = nlohmann::json::parse(repo.info());
-  nlohmann::json stats = nlohmann::json::parse(repo.stats(nlohmann::json{{"hosts", {host_}}}.dump()));
+  nlohmann::json stats =
+      nlohmann::json::parse(repo.stats(nlohmann::json{{"hosts", {host_}}}.dump()));
   reports_.Push({{"type", "stats"},
                  {"time_ns", NowNs()},
                  {"host", host_},
@@ -141,11 +144,17 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
     auto now = std::chrono::steady_clock::now();
     if (now - last >= std::chrono::seconds(2)) {
       last = now;
-      Report({{"id", job_id}, {"kind", "backup"}, {"state", "running"}, {"trigger", trigger},
+      Report({{"id", job_id},
+              {"kind", "backup"},
+              {"state", "running"},
+              {"trigger", trigger},
               {"started_ns", started},
-              {"progress", {{"files_done", p.files_done}, {"files_total", p.files_total},
-                            {"bytes_done", p.bytes_done}, {"bytes_total", p.bytes_total},
-                            {"errors", p.errors}}}});
+              {"progress",
+               {{"files_done", p.files_done},
+                {"files_total", p.files_total},
+                {"bytes_done", p.bytes_done},
+                {"bytes_total", p.bytes_total},
+                {"errors", p.errors}}}});
     }
     return !stopping_.load();
   });
@@ -153,26 +162,41 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
   std::string result = repo.backup(options);
   nlohmann::json summary = Summary("backup", result);
   nlohmann::json r = nlohmann::json::parse(result);
-  Report({{"id", job_id}, {"kind", "backup"},
-          {"state", summary.value("ok", true) ? "succeeded" : "failed"}, {"trigger", trigger},
-          {"started_ns", started}, {"ended_ns", NowNs()}, {"summary", summary},
+  Report({{"id", job_id},
+          {"kind", "backup"},
+          {"state", summary.value("ok", true) ? "succeeded" : "failed"},
+          {"trigger", trigger},
+          {"started_ns", started},
+          {"ended_ns", NowNs()},
+          {"summary", summary},
           {"snapshot_id", r.value("snapshot_id", "")},
           {"error", summary.value("ok", true) ? nlohmann::json(nullptr)
                                               : nlohmann::json("some files could not be read")}});
   if (HasKeepRule(policy)) {
     std::string forget_id = NewJobId();
     int64_t t = NowNs();
-    Report({{"id", forget_id}, {"kind", "forget"}, {"state", "running"}, {"trigger", "retention"},
+    Report({{"id", forget_id},
+            {"kind", "forget"},
+            {"state", "running"},
+            {"trigger", "retention"},
             {"started_ns", t}});
     try {
       std::string f = repo.forget(
           nlohmann::json{{"retention", policy["retention"]}, {"hosts", {host_}}}.dump());
-      Report({{"id", forget_id}, {"kind", "forget"}, {"state", "succeeded"},
-              {"trigger", "retention"}, {"started_ns", t}, {"ended_ns", NowNs()},
+      Report({{"id", forget_id},
+              {"kind", "forget"},
+              {"state", "succeeded"},
+              {"trigger", "retention"},
+              {"started_ns", t},
+              {"ended_ns", NowNs()},
               {"summary", Summary("forget", f)}});
     } catch (const std::exception& e) {
-      Report({{"id", forget_id}, {"kind", "forget"}, {"state", "failed"},
-              {"trigger", "retention"}, {"started_ns", t}, {"ended_ns", NowNs()},
+      Report({{"id", forget_id},
+              {"kind", "forget"},
+              {"state", "failed"},
+              {"trigger", "retention"},
+              {"started_ns", t},
+              {"ended_ns", NowNs()},
               {"error", e.what()}});
     }
   }
@@ -183,8 +207,8 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
 void JobRunner::Run(const std::string& job_id, const std::string& kind, const std::string& trigger,
                     const nlohmann::json& policy, const nlohmann::json& request) {
   int64_t started = NowNs();
-  nlohmann::json base = {{"id", job_id}, {"kind", kind}, {"trigger", trigger},
-                         {"started_ns", started}};
+  nlohmann::json base = {
+      {"id", job_id}, {"kind", kind}, {"trigger", trigger}, {"started_ns", started}};
   nlohmann::json running = base;
   running["state"] = "running";
   Report(running);
@@ -209,8 +233,10 @@ void JobRunner::Run(const std::string& job_id, const std::string& kind, const st
         if (now - last >= std::chrono::seconds(1)) {
           last = now;
           nlohmann::json update = running;
-          update["progress"] = {{"files_done", p.files_done}, {"files_total", p.files_total},
-                                {"bytes_done", p.bytes_done}, {"bytes_total", p.bytes_total}};
+          update["progress"] = {{"files_done", p.files_done},
+                                {"files_total", p.files_total},
+                                {"bytes_done", p.bytes_done},
+                                {"bytes_total", p.bytes_total}};
           Report(update);
         }
         return !stopping_.load();
@@ -219,8 +245,10 @@ void JobRunner::Run(const std::string& job_id, const std::string& kind, const st
     } else if (kind == "check") {
       result = repo.check();
     } else if (kind == "forget") {
-      if (!HasKeepRule(policy)) throw Failure("the policy has no retention rule: nothing to forget");
-      result = repo.forget(nlohmann::json{{"retention", policy["retention"]}, {"hosts", {host_}}}.dump());
+      if (!HasKeepRule(policy))
+        throw Failure("the policy has no retention rule: nothing to forget");
+      result = repo.forget(
+          nlohmann::json{{"retention", policy["retention"]}, {"hosts", {host_}}}.dump());
     } else if (kind == "prune") {
       result = repo.prune();
     } else {

@@ -20,7 +20,7 @@ struct Options {
   std::string db_path = "console.db";
   std::string tls_cert;
   std::string tls_key;
-  std::string public_url;              // shown in the enrollment command
+  std::string public_url;  // shown in the enrollment command
   int64_t session_hours = 12;
   int64_t overdue_grace_seconds = 600;  // how late a scheduled backup may be
   int64_t offline_after_seconds = 120;  // no poll for this long: offline
@@ -68,11 +68,11 @@ int64_t PathId(const httplib::Request& req);
 // Route groups.
 void AddAuthRoutes(Console& c, httplib::Server& server);
 void AddAgentProtocolRoutes(Console& c, httplib::Server& server);
-void AddFleetRoutes(Console& c, httplib::Server& server);      // agents, tokens, policies
-void AddJobRoutes(Console& c, httplib::Server& server);        // jobs, dashboard, reports
-void AddRestoreRoutes(Console& c, httplib::Server& server);    // browse, restore
+void AddFleetRoutes(Console& c, httplib::Server& server);    // agents, tokens, policies
+void AddJobRoutes(Console& c, httplib::Server& server);      // jobs, dashboard, reports
+void AddRestoreRoutes(Console& c, httplib::Server& server);  // browse, restore
 void AddMetricsRoute(Console& c, httplib::Server& server);
-void AddWebRoutes(httplib::Server& server);                    // the built-in web UI
+void AddWebRoutes(httplib::Server& server);  // the built-in web UI
 
 // Dashboard numbers (also used by /metrics).
 nlohmann::json DashboardJson(Console& c);

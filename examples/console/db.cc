@@ -110,8 +110,7 @@ int64_t Db::Exec(const std::string& sql, const std::vector<SqlValue>& params) {
   int rc;
   while ((rc = sqlite3_step(st.stmt)) == SQLITE_ROW) {
   }
-  if (rc != SQLITE_DONE)
-    throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE) throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
   return sqlite3_changes(db_);
 }
 
@@ -143,8 +142,7 @@ nlohmann::json Db::Query(const std::string& sql, const std::vector<SqlValue>& pa
     }
     rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE)
-    throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE) throw std::runtime_error(std::string("database: ") + sqlite3_errmsg(db_));
   return rows;
 }
 
@@ -167,9 +165,10 @@ std::optional<std::string> Db::Setting(const std::string& key) {
 }
 
 void Db::SetSetting(const std::string& key, const std::string& value) {
-  Exec("INSERT INTO settings(key, value) VALUES(?, ?) "
-       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-       {key, value});
+  Exec(
+      "INSERT INTO settings(key, value) VALUES(?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      {key, value});
 }
 
 }  // namespace console

@@ -9,7 +9,8 @@ namespace {
 // The next scheduled run after `after_ns` (library schedule computation), or 0.
 int64_t NextRun(const std::string& policy_body, int64_t after_ns) {
   int64_t next = 0;
-  if (coffer_schedule_next_run(policy_body.c_str(), after_ns, &next, nullptr) != COFFER_OK) return 0;
+  if (coffer_schedule_next_run(policy_body.c_str(), after_ns, &next, nullptr) != COFFER_OK)
+    return 0;
   return next;
 }
 
@@ -20,18 +21,20 @@ nlohmann::json Describe(Console& c, const nlohmann::json& a) {
   out.erase("credential_hash");
   out["revoked"] = !a["revoked_ns"].is_null();
   int64_t last_seen = a["last_seen_ns"].is_null() ? 0 : a["last_seen_ns"].get<int64_t>();
-  out["online"] = !out["revoked"].get<bool>() &&
-                  (c.hub.IsConnected(id) ||
-                   now - last_seen < c.options.offline_after_seconds * 1'000'000'000);
+  out["online"] =
+      !out["revoked"].get<bool>() &&
+      (c.hub.IsConnected(id) || now - last_seen < c.options.offline_after_seconds * 1'000'000'000);
   auto last_job = c.db.QueryOne(
       "SELECT id, kind, state, trigger, started_ns, ended_ns, summary, error FROM jobs "
       "WHERE agent_id = ? ORDER BY created_ns DESC LIMIT 1",
       {id});
   if (last_job && (*last_job)["summary"].is_string())
-    (*last_job)["summary"] = nlohmann::json::parse((*last_job)["summary"].get<std::string>(), nullptr, false);
+    (*last_job)["summary"] =
+        nlohmann::json::parse((*last_job)["summary"].get<std::string>(), nullptr, false);
   out["last_job"] = last_job ? *last_job : nlohmann::json(nullptr);
   auto success = c.db.QueryOne(
-      "SELECT MAX(ended_ns) AS t FROM jobs WHERE agent_id = ? AND kind = 'backup' AND state = 'succeeded'",
+      "SELECT MAX(ended_ns) AS t FROM jobs WHERE agent_id = ? AND kind = 'backup' AND state = "
+      "'succeeded'",
       {id});
   int64_t last_success = success && !(*success)["t"].is_null() ? (*success)["t"].get<int64_t>() : 0;
   out["last_success_ns"] = last_success;
@@ -74,7 +77,8 @@ constexpr const char* kAgentSelect =
 
 nlohmann::json AgentsJson(Console& c) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& a : c.db.Query(std::string(kAgentSelect) + "ORDER BY a.revoked_ns IS NOT NULL, a.name"))
+  for (const auto& a :
+       c.db.Query(std::string(kAgentSelect) + "ORDER BY a.revoked_ns IS NOT NULL, a.name"))
     out.push_back(Describe(c, a));
   return out;
 }

@@ -39,7 +39,8 @@ bool SplitListen(const std::string& listen, std::string& host, int& port) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return false;
   host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   long p = std::strtol(listen.c_str() + colon + 1, &end, 10);
   if (end == nullptr || *end != '\0' || p < 0 || p > 65535) return false;
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
   console::Options options;
   CLI::App app{"coffer-console: manage a fleet of coffer backup agents from a web browser",
                "coffer-console"};
-  app.add_option("--listen", options.listen, "Address and port to listen on (HOST:PORT; port 0 picks one)")
+  app.add_option("--listen", options.listen,
+                 "Address and port to listen on (HOST:PORT; port 0 picks one)")
       ->capture_default_str();
   app.add_option("--db", options.db_path, "SQLite database file (created if missing)")
       ->capture_default_str();
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
 
     std::unique_ptr<httplib::Server> server;
     if (!options.tls_cert.empty()) {
-      auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+      auto tls =
+          std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
       if (!tls->is_valid()) {
         std::fprintf(stderr, "coffer-console: error: cannot load --tls-cert/--tls-key\n");
         return 1;
@@ -139,7 +142,8 @@ int main(int argc, char** argv) {
     console::AddMetricsRoute(c, *server);
     console::AddWebRoutes(*server);
     server->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (res.status == 404 && res.body.empty()) console::SendError(res, 404, "no such endpoint: " + req.path);
+      if (res.status == 404 && res.body.empty())
+        console::SendError(res, 404, "no such endpoint: " + req.path);
     });
 
     if (port == 0) {

@@ -25,8 +25,10 @@ void AddMetricsRoute(Console& c, httplib::Server& server) {
     std::ostringstream out;
     out.precision(12);
     const auto& a = d["agents"];
-    Metric(out, "coffer_console_agents", "gauge", "Enrolled agents (not revoked).", "", Num(a["total"]));
-    Metric(out, "coffer_console_agents_online", "gauge", "Agents seen recently.", "", Num(a["online"]));
+    Metric(out, "coffer_console_agents", "gauge", "Enrolled agents (not revoked).", "",
+           Num(a["total"]));
+    Metric(out, "coffer_console_agents_online", "gauge", "Agents seen recently.", "",
+           Num(a["online"]));
     Metric(out, "coffer_console_agents_overdue", "gauge",
            "Agents whose scheduled backup is overdue.", "", Num(a["overdue"]));
     Metric(out, "coffer_console_agents_revoked", "gauge", "Revoked agents.", "", Num(a["revoked"]));
@@ -45,7 +47,8 @@ void AddMetricsRoute(Console& c, httplib::Server& server) {
     Metric(out, "coffer_console_logical_bytes", "gauge",
            "Sum over agents of the bytes their snapshots hold.", "", double(logical));
     Metric(out, "coffer_console_stored_bytes", "gauge",
-           "Sum over agents of what their snapshots' data takes in the repository.", "", double(stored));
+           "Sum over agents of what their snapshots' data takes in the repository.", "",
+           double(stored));
     Metric(out, "coffer_console_http_requests_total", "counter", "HTTP requests served.", "",
            double(c.counters.http_requests.load()));
     Metric(out, "coffer_console_http_unauthorized_total", "counter", "Requests refused with 401.",
@@ -57,7 +60,8 @@ void AddMetricsRoute(Console& c, httplib::Server& server) {
     Metric(out, "coffer_console_agent_calls_total", "counter", "Browse calls forwarded to agents.",
            "", double(c.counters.agent_calls.load()));
     Metric(out, "coffer_console_agent_call_timeouts_total", "counter",
-           "Browse calls agents did not answer in time.", "", double(c.counters.agent_call_timeouts.load()));
+           "Browse calls agents did not answer in time.", "",
+           double(c.counters.agent_call_timeouts.load()));
     Metric(out, "coffer_console_agents_connected", "gauge", "Agents with a poll open now.", "",
            double(c.hub.Connected()));
     res.set_content(out.str(), "text/plain; version=0.0.4");

@@ -15,8 +15,8 @@ nlohmann::json PolicyFor(Console& c, int64_t agent_id) {
       "WHERE a.id = ?",
       {agent_id});
   if (!row) return {{"tag", "none"}, {"policy", nullptr}};
-  std::string tag =
-      std::to_string((*row)["id"].get<int64_t>()) + ":" + std::to_string((*row)["version"].get<int64_t>());
+  std::string tag = std::to_string((*row)["id"].get<int64_t>()) + ":" +
+                    std::to_string((*row)["version"].get<int64_t>());
   return {{"tag", tag},
           {"policy", nlohmann::json::parse((*row)["body"].get<std::string>())},
           {"policy_id", (*row)["id"]},
@@ -58,11 +58,13 @@ void Enroll(Console& c, const httplib::Request& req, httplib::Response& res) {
 
 void Poll(Console& c, int64_t agent_id, const httplib::Request& req, httplib::Response& res) {
   int64_t wait_s = 25;
-  if (req.has_param("wait")) wait_s = std::clamp<int64_t>(std::atoll(req.get_param_value("wait").c_str()), 0, 55);
+  if (req.has_param("wait"))
+    wait_s = std::clamp<int64_t>(std::atoll(req.get_param_value("wait").c_str()), 0, 55);
   std::string known_tag = req.get_param_value("policy_tag");
-  c.db.Exec("UPDATE agents SET last_seen_ns = ?, version = COALESCE(NULLIF(?, ''), version), "
-            "host = COALESCE(NULLIF(?, ''), host) WHERE id = ?",
-            {NowNs(), req.get_param_value("version"), req.get_param_value("host"), agent_id});
+  c.db.Exec(
+      "UPDATE agents SET last_seen_ns = ?, version = COALESCE(NULLIF(?, ''), version), "
+      "host = COALESCE(NULLIF(?, ''), host) WHERE id = ?",
+      {NowNs(), req.get_param_value("version"), req.get_param_value("host"), agent_id});
   nlohmann::json policy = PolicyFor(c, agent_id);
   nlohmann::json commands = nlohmann::json::array();
   if (policy["tag"] == known_tag) {
@@ -70,8 +72,8 @@ void Poll(Console& c, int64_t agent_id, const httplib::Request& req, httplib::Re
     policy = PolicyFor(c, agent_id);  // it may have changed while we waited
     c.db.Exec("UPDATE agents SET last_seen_ns = ? WHERE id = ?", {NowNs(), agent_id});
   }
-  nlohmann::json out = {{"commands", commands}, {"policy_tag", policy["tag"]},
-                        {"server_time_ns", NowNs()}};
+  nlohmann::json out = {
+      {"commands", commands}, {"policy_tag", policy["tag"]}, {"server_time_ns", NowNs()}};
   if (policy["tag"] != known_tag) {
     out["policy"] = policy["policy"];
     out["policy_name"] = policy.value("policy_name", "");
@@ -110,8 +112,9 @@ void StoreJob(Console& c, int64_t agent_id, const nlohmann::json& job) {
        job.contains("started_ns") && job["started_ns"].is_number_integer()
            ? job["started_ns"].get<int64_t>()
            : now,
-       integer(job, "started_ns"), integer(job, "ended_ns"), text(job.value("progress", nlohmann::json())),
-       text(job.value("summary", nlohmann::json())), text(job.value("error", nlohmann::json())),
+       integer(job, "started_ns"), integer(job, "ended_ns"),
+       text(job.value("progress", nlohmann::json())), text(job.value("summary", nlohmann::json())),
+       text(job.value("error", nlohmann::json())),
        text(job.value("snapshot_id", nlohmann::json()))});
 }
 
@@ -127,12 +130,12 @@ void StoreStats(Console& c, int64_t agent_id, const nlohmann::json& r) {
   int64_t time = r.contains("time_ns") && r["time_ns"].is_number_integer()
                      ? r["time_ns"].get<int64_t>()
                      : NowNs();
-  c.db.Exec("INSERT INTO storage_samples(agent_id, time_ns, repository, repo_id, snapshots, "
-            "logical_bytes, unique_bytes, stored_bytes, repository_bytes, dedup_ratio) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            {agent_id, time, r.value("repository", ""), r.value("repo_id", ""), n("snapshots"),
-             n("logical_bytes"), n("unique_bytes"), n("stored_bytes"), n("repository_bytes"),
-             ratio});
+  c.db.Exec(
+      "INSERT INTO storage_samples(agent_id, time_ns, repository, repo_id, snapshots, "
+      "logical_bytes, unique_bytes, stored_bytes, repository_bytes, dedup_ratio) "
+      "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {agent_id, time, r.value("repository", ""), r.value("repo_id", ""), n("snapshots"),
+       n("logical_bytes"), n("unique_bytes"), n("stored_bytes"), n("repository_bytes"), ratio});
   c.db.Exec("UPDATE agents SET repository = ?, repo_id = ? WHERE id = ?",
             {r.value("repository", ""), r.value("repo_id", ""), agent_id});
 }

@@ -37,16 +37,17 @@ std::string SessionCookie(const Console& c, const std::string& value, int64_t ma
 std::optional<nlohmann::json> FindSession(Console& c, const httplib::Request& req) {
   std::string token = CookieValue(req, kCookie);
   if (token.empty() || token.size() > 128) return std::nullopt;
-  return c.db.QueryOne("SELECT token_hash, csrf FROM sessions WHERE token_hash = ? AND expires_ns > ?",
-                       {HashToken(token), NowNs()});
+  return c.db.QueryOne(
+      "SELECT token_hash, csrf FROM sessions WHERE token_hash = ? AND expires_ns > ?",
+      {HashToken(token), NowNs()});
 }
 
 void Login(Console& c, const httplib::Request& req, httplib::Response& res) {
   std::string client = req.remote_addr;
   if (int64_t wait = c.throttle.SecondsToWait(client); wait > 0) {
     res.set_header("Retry-After", std::to_string(wait));
-    return SendError(res, 429, "too many failed logins: try again in " + std::to_string(wait) +
-                                   " s");
+    return SendError(res, 429,
+                     "too many failed logins: try again in " + std::to_string(wait) + " s");
   }
   auto body = BodyJson(req, res);
   if (!body) return;
@@ -62,9 +63,10 @@ void Login(Console& c, const httplib::Request& req, httplib::Response& res) {
   int64_t now = NowNs();
   int64_t lifetime = c.options.session_hours * 3600;
   c.db.Exec("DELETE FROM sessions WHERE expires_ns <= ?", {now});
-  c.db.Exec("INSERT INTO sessions(token_hash, csrf, created_ns, expires_ns, client) "
-            "VALUES(?, ?, ?, ?, ?)",
-            {HashToken(token), csrf, now, now + lifetime * 1'000'000'000, client});
+  c.db.Exec(
+      "INSERT INTO sessions(token_hash, csrf, created_ns, expires_ns, client) "
+      "VALUES(?, ?, ?, ?, ?)",
+      {HashToken(token), csrf, now, now + lifetime * 1'000'000'000, client});
   res.set_header("Set-Cookie", SessionCookie(c, token, lifetime));
   SendJson(res, {{"ok", true}, {"csrf_token", csrf}});
 }
@@ -98,8 +100,8 @@ bool RequireAdmin(Console& c, const httplib::Request& req, httplib::Response& re
     SendError(res, 401, "log in first");
     return false;
   }
-  if (IsStateChanging(req) &&
-      !ConstantTimeEquals(req.get_header_value("X-CSRF-Token"), (*session)["csrf"].get<std::string>())) {
+  if (IsStateChanging(req) && !ConstantTimeEquals(req.get_header_value("X-CSRF-Token"),
+                                                  (*session)["csrf"].get<std::string>())) {
     SendError(res, 403, "missing or wrong X-CSRF-Token header");
     return false;
   }
@@ -160,7 +162,8 @@ void AddAuthRoutes(Console& c, httplib::Server& server) {
     if (!hash || !VerifyPassword(*hash, body->value("current", "")))
       return SendError(res, 403, "the current password is wrong");
     std::string next = body->value("new", "");
-    if (next.size() < 12) return SendError(res, 400, "the new password needs 12 characters or more");
+    if (next.size() < 12)
+      return SendError(res, 400, "the new password needs 12 characters or more");
     c.db.SetSetting("admin_password_hash", HashPassword(next));
     SendJson(res, {{"ok", true}});
   });

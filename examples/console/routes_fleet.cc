@@ -72,19 +72,20 @@ void RunNow(Console& c, const httplib::Request& req, httplib::Response& res) {
   if (!(*agent)["revoked_ns"].is_null()) return SendError(res, 409, "the agent is revoked");
   if ((*agent)["policy_id"].is_null()) return SendError(res, 409, "the agent has no policy");
   std::string job_id = RandomHex(16);
-  c.db.Exec("INSERT INTO jobs(id, agent_id, kind, state, trigger, created_ns) "
-            "VALUES(?, ?, ?, 'queued', 'console', ?)",
-            {job_id, id, kind, NowNs()});
+  c.db.Exec(
+      "INSERT INTO jobs(id, agent_id, kind, state, trigger, created_ns) "
+      "VALUES(?, ?, ?, 'queued', 'console', ?)",
+      {job_id, id, kind, NowNs()});
   c.hub.Send(id, {{"id", job_id}, {"type", "run"}, {"kind", kind}, {"job_id", job_id}});
   SendJson(res, {{"job_id", job_id}}, 202);
 }
 
 nlohmann::json PoliciesJson(Console& c) {
   nlohmann::json out = nlohmann::json::array();
-  for (auto p : c.db.Query(
-           "SELECT p.id, p.name, p.body, p.version, p.updated_ns, "
-           "(SELECT COUNT(*) FROM agents a WHERE a.policy_id = p.id AND a.revoked_ns IS NULL) AS agents "
-           "FROM policies p ORDER BY p.name")) {
+  for (auto p : c.db.Query("SELECT p.id, p.name, p.body, p.version, p.updated_ns, "
+                           "(SELECT COUNT(*) FROM agents a WHERE a.policy_id = p.id AND "
+                           "a.revoked_ns IS NULL) AS agents "
+                           "FROM policies p ORDER BY p.name")) {
     p["policy"] = nlohmann::json::parse(p["body"].get<std::string>());
     p.erase("body");
     out.push_back(p);
@@ -154,10 +155,9 @@ void AddFleetRoutes(Console& c, httplib::Server& server) {
              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
                UpdateAgent(c, req, res);
              }));
-  server.Post(R"(/api/v1/agents/(\d+)/run)",
-              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
-                RunNow(c, req, res);
-              }));
+  server.Post(
+      R"(/api/v1/agents/(\d+)/run)",
+      Admin(c, [&c](const httplib::Request& req, httplib::Response& res) { RunNow(c, req, res); }));
   server.Post(R"(/api/v1/agents/(\d+)/revoke)",
               Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
                 int64_t id = PathId(req);
@@ -184,7 +184,8 @@ void AddFleetRoutes(Console& c, httplib::Server& server) {
                   int64_t id = PathId(req);
                   auto users = c.db.Query("SELECT id FROM agents WHERE policy_id = ?", {id});
                   c.db.Exec("UPDATE agents SET policy_id = NULL WHERE policy_id = ?", {id});
-                  c.db.Exec("UPDATE enrollment_tokens SET policy_id = NULL WHERE policy_id = ?", {id});
+                  c.db.Exec("UPDATE enrollment_tokens SET policy_id = NULL WHERE policy_id = ?",
+                            {id});
                   if (c.db.Exec("DELETE FROM policies WHERE id = ?", {id}) == 0)
                     return SendError(res, 404, "no such policy");
                   for (const auto& a : users) c.hub.Nudge(a["id"].get<int64_t>());

@@ -37,8 +37,8 @@ nlohmann::json Rate(Console& c, int64_t since) {
   int64_t ok = (*row)["ok"].is_null() ? 0 : (*row)["ok"].get<int64_t>();
   int64_t failed = (*row)["failed"].is_null() ? 0 : (*row)["failed"].get<int64_t>();
   int64_t running = (*row)["running"].is_null() ? 0 : (*row)["running"].get<int64_t>();
-  nlohmann::json rate = ok + failed > 0 ? nlohmann::json(double(ok) / double(ok + failed))
-                                        : nlohmann::json(nullptr);
+  nlohmann::json rate =
+      ok + failed > 0 ? nlohmann::json(double(ok) / double(ok + failed)) : nlohmann::json(nullptr);
   return {{"succeeded", ok}, {"failed", failed}, {"running", running}, {"success_rate", rate}};
 }
 
@@ -74,8 +74,10 @@ int64_t ParseTime(const std::string& text, int64_t fallback) {
 std::string Csv(const nlohmann::json& v) {
   std::string s;
   if (v.is_null()) return "";
-  if (v.is_string()) s = v.get<std::string>();
-  else s = v.dump();
+  if (v.is_string())
+    s = v.get<std::string>();
+  else
+    s = v.dump();
   // Spreadsheet formula injection: a leading =, +, - or @ is quoted away.
   if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '@' || (s[0] == '-' && !v.is_number())))
     s = "'" + s;
@@ -88,8 +90,8 @@ std::string Csv(const nlohmann::json& v) {
   return out + "\"";
 }
 
-void SendCsv(httplib::Response& res, const std::string& name, const std::vector<std::string>& header,
-             const nlohmann::json& rows) {
+void SendCsv(httplib::Response& res, const std::string& name,
+             const std::vector<std::string>& header, const nlohmann::json& rows) {
   std::ostringstream out;
   for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
   out << "\r\n";
@@ -109,10 +111,11 @@ void JobsCsv(Console& c, const httplib::Request& req, httplib::Response& res) {
   int64_t to = ParseTime(req.get_param_value("to"), now) + (req.has_param("to") ? kDay : 0);
   std::string agent = req.get_param_value("agent");
   nlohmann::json rows = nlohmann::json::array();
-  for (auto row : c.db.Query(std::string(kJobSelect) +
-                                 "WHERE j.created_ns >= ? AND j.created_ns < ? AND "
-                                 "(? = '' OR j.agent_id = CAST(? AS INTEGER)) ORDER BY j.created_ns",
-                             {from, to, agent, agent})) {
+  for (auto row :
+       c.db.Query(std::string(kJobSelect) +
+                      "WHERE j.created_ns >= ? AND j.created_ns < ? AND "
+                      "(? = '' OR j.agent_id = CAST(? AS INTEGER)) ORDER BY j.created_ns",
+                  {from, to, agent, agent})) {
     row = JobRow(row);
     const nlohmann::json& s = row["summary"];
     row["started"] = Rfc3339(row["started_ns"].is_number() ? row["started_ns"].get<int64_t>() : 0);
@@ -155,7 +158,8 @@ void StorageCsv(Console& c, const httplib::Request& req, httplib::Response& res)
 nlohmann::json DashboardJson(Console& c) {
   int64_t now = NowNs();
   nlohmann::json agents = AgentsJson(c);
-  nlohmann::json counts = {{"total", 0}, {"online", 0}, {"offline", 0}, {"overdue", 0}, {"revoked", 0}};
+  nlohmann::json counts = {
+      {"total", 0}, {"online", 0}, {"offline", 0}, {"overdue", 0}, {"revoked", 0}};
   nlohmann::json overdue = nlohmann::json::array();
   nlohmann::json storage = nlohmann::json::array();
   std::map<std::string, nlohmann::json> repositories;
@@ -169,7 +173,9 @@ nlohmann::json DashboardJson(Console& c) {
     counts[key] = counts[key].get<int>() + 1;
     if (a["overdue"].get<bool>()) {
       counts["overdue"] = counts["overdue"].get<int>() + 1;
-      overdue.push_back({{"id", a["id"]}, {"name", a["name"]}, {"due_ns", a.value("due_ns", 0)},
+      overdue.push_back({{"id", a["id"]},
+                         {"name", a["name"]},
+                         {"due_ns", a.value("due_ns", 0)},
                          {"last_success_ns", a["last_success_ns"]}});
     }
     if (a["storage"].is_object()) {
@@ -182,8 +188,10 @@ nlohmann::json DashboardJson(Console& c) {
       // The newest sample of any agent describes the repository best.
       if (r.is_null() || r["time_ns"].get<int64_t>() < s["time_ns"].get<int64_t>()) {
         nlohmann::json agents_of = r.is_null() ? nlohmann::json::array() : r["agents"];
-        r = {{"repo_id", repo_key}, {"repository", s["repository"]},
-             {"repository_bytes", s["repository_bytes"]}, {"time_ns", s["time_ns"]},
+        r = {{"repo_id", repo_key},
+             {"repository", s["repository"]},
+             {"repository_bytes", s["repository_bytes"]},
+             {"time_ns", s["time_ns"]},
              {"agents", agents_of}};
       }
       r["agents"].push_back(a["name"]);
@@ -210,15 +218,15 @@ nlohmann::json DashboardJson(Console& c) {
                      {"failed", (*row)["failed"].is_null() ? 0 : (*row)["failed"].get<int64_t>()}});
   }
   nlohmann::json failed = nlohmann::json::array();
-  for (const auto& j : c.db.Query(std::string(kJobSelect) +
-                                      "WHERE j.state = 'failed' AND j.created_ns >= ? "
-                                      "ORDER BY j.created_ns DESC LIMIT 10",
-                                  {now - 7 * kDay}))
+  for (const auto& j :
+       c.db.Query(std::string(kJobSelect) + "WHERE j.state = 'failed' AND j.created_ns >= ? "
+                                            "ORDER BY j.created_ns DESC LIMIT 10",
+                  {now - 7 * kDay}))
     failed.push_back(JobRow(j));
   nlohmann::json running = nlohmann::json::array();
-  for (const auto& j : c.db.Query(std::string(kJobSelect) +
-                                      "WHERE j.state IN ('running', 'queued') "
-                                      "ORDER BY j.created_ns DESC LIMIT 20"))
+  for (const auto& j :
+       c.db.Query(std::string(kJobSelect) + "WHERE j.state IN ('running', 'queued') "
+                                            "ORDER BY j.created_ns DESC LIMIT 20"))
     running.push_back(JobRow(j));
   nlohmann::json recent = nlohmann::json::array();
   for (const auto& j : c.db.Query(std::string(kJobSelect) + "ORDER BY j.created_ns DESC LIMIT 8"))
@@ -241,20 +249,22 @@ void AddJobRoutes(Console& c, httplib::Server& server) {
                std::string agent = req.get_param_value("agent");
                std::string state = req.get_param_value("state");
                int64_t limit = req.has_param("limit")
-                                   ? std::clamp<int64_t>(std::atoll(req.get_param_value("limit").c_str()), 1, 1000)
+                                   ? std::clamp<int64_t>(
+                                         std::atoll(req.get_param_value("limit").c_str()), 1, 1000)
                                    : 100;
                nlohmann::json out = nlohmann::json::array();
-               for (const auto& j : c.db.Query(
-                        std::string(kJobSelect) +
-                            "WHERE (? = '' OR j.agent_id = CAST(? AS INTEGER)) AND (? = '' OR j.state = ?) "
-                            "ORDER BY j.created_ns DESC LIMIT ?",
-                        {agent, agent, state, state, limit}))
+               for (const auto& j :
+                    c.db.Query(std::string(kJobSelect) + "WHERE (? = '' OR j.agent_id = CAST(? AS "
+                                                         "INTEGER)) AND (? = '' OR j.state = ?) "
+                                                         "ORDER BY j.created_ns DESC LIMIT ?",
+                               {agent, agent, state, state, limit}))
                  out.push_back(JobRow(j));
                SendJson(res, out);
              }));
   server.Get(R"(/api/v1/jobs/([0-9a-f]+))",
              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
-               auto j = c.db.QueryOne(std::string(kJobSelect) + "WHERE j.id = ?", {req.matches[1].str()});
+               auto j = c.db.QueryOne(std::string(kJobSelect) + "WHERE j.id = ?",
+                                      {req.matches[1].str()});
                if (!j) return SendError(res, 404, "no such job");
                SendJson(res, JobRow(*j));
              }));
@@ -262,7 +272,9 @@ void AddJobRoutes(Console& c, httplib::Server& server) {
                SendJson(res, DashboardJson(c));
              }));
   server.Get("/api/v1/reports/jobs.csv",
-             Admin(c, [&c](const httplib::Request& req, httplib::Response& res) { JobsCsv(c, req, res); }));
+             Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
+               JobsCsv(c, req, res);
+             }));
   server.Get("/api/v1/reports/storage.csv",
              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
                StorageCsv(c, req, res);

@@ -52,18 +52,21 @@ void StartRestore(Console& c, const httplib::Request& req, httplib::Response& re
   auto dst = c.db.QueryOne("SELECT repo_id, revoked_ns, name FROM agents WHERE id = ?", {target});
   if (!src || !dst) return SendError(res, 404, "no such agent");
   if (!(*dst)["revoked_ns"].is_null()) return SendError(res, 409, "the target agent is revoked");
-  if (source != target &&
-      ((*src)["repo_id"].is_null() || (*src)["repo_id"] == "" || (*src)["repo_id"] != (*dst)["repo_id"]))
+  if (source != target && ((*src)["repo_id"].is_null() || (*src)["repo_id"] == "" ||
+                           (*src)["repo_id"] != (*dst)["repo_id"]))
     return SendError(res, 409,
                      "the target agent does not use the same repository (it has not reported "
                      "this repository's id)");
   std::string job_id = RandomHex(16);
-  nlohmann::json request = {{"source_agent_id", source}, {"snapshot", snapshot},
-                            {"paths", paths},            {"target", target_dir},
+  nlohmann::json request = {{"source_agent_id", source},
+                            {"snapshot", snapshot},
+                            {"paths", paths},
+                            {"target", target_dir},
                             {"overwrite", body->value("overwrite", false)}};
-  c.db.Exec("INSERT INTO jobs(id, agent_id, kind, state, trigger, created_ns, request) "
-            "VALUES(?, ?, 'restore', 'queued', 'console', ?, ?)",
-            {job_id, target, NowNs(), request.dump()});
+  c.db.Exec(
+      "INSERT INTO jobs(id, agent_id, kind, state, trigger, created_ns, request) "
+      "VALUES(?, ?, 'restore', 'queued', 'console', ?, ?)",
+      {job_id, target, NowNs(), request.dump()});
   nlohmann::json command = request;
   command["id"] = job_id;
   command["type"] = "restore";
@@ -79,16 +82,17 @@ void AddRestoreRoutes(Console& c, httplib::Server& server) {
              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
                CallAgent(c, PathId(req), {{"type", "snapshots"}}, res);
              }));
-  server.Get(R"(/api/v1/agents/(\d+)/browse)",
-             Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
-               std::string snapshot = req.get_param_value("snapshot");
-               std::string path = req.has_param("path") ? req.get_param_value("path") : "/";
-               if (!IsSnapshotRef(snapshot))
-                 return SendError(res, 400, "snapshot: an id (hex) or \"latest\"");
-               CallAgent(c, PathId(req), {{"type", "ls"}, {"snapshot", snapshot}, {"path", path}},
-                         res);
-             }));
-  server.Post("/api/v1/restores", Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
+  server.Get(
+      R"(/api/v1/agents/(\d+)/browse)",
+      Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
+        std::string snapshot = req.get_param_value("snapshot");
+        std::string path = req.has_param("path") ? req.get_param_value("path") : "/";
+        if (!IsSnapshotRef(snapshot))
+          return SendError(res, 400, "snapshot: an id (hex) or \"latest\"");
+        CallAgent(c, PathId(req), {{"type", "ls"}, {"snapshot", snapshot}, {"path", path}}, res);
+      }));
+  server.Post("/api/v1/restores",
+              Admin(c, [&c](const httplib::Request& req, httplib::Response& res) {
                 StartRestore(c, req, res);
               }));
 }

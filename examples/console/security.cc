@@ -31,8 +31,7 @@ std::string HashToken(const std::string& token) {
 std::string HashPassword(const std::string& password) {
   char out[crypto_pwhash_STRBYTES];
   if (crypto_pwhash_str_alg(out, password.data(), password.size(),
-                            crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
                             crypto_pwhash_ALG_ARGON2ID13) != 0)
     throw std::runtime_error("Argon2id: out of memory");
   return out;
@@ -62,8 +61,7 @@ int64_t LoginThrottle::SecondsToWait(const std::string& client) {
     return 0;
   }
   if (it->second.blocked_until <= now) return 0;
-  return std::chrono::duration_cast<std::chrono::seconds>(it->second.blocked_until - now)
-             .count() +
+  return std::chrono::duration_cast<std::chrono::seconds>(it->second.blocked_until - now).count() +
          1;
 }
 

@@ -38,7 +38,8 @@ void AddWebRoutes(httplib::Server& server) {
     static const unsigned char kIcon[] =
         "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
         "<rect width='32' height='32' rx='8' fill='#2f5bea'/>"
-        "<rect x='7' y='9' width='18' height='14' rx='3' fill='none' stroke='#fff' stroke-width='2.5'/>"
+        "<rect x='7' y='9' width='18' height='14' rx='3' fill='none' stroke='#fff' "
+        "stroke-width='2.5'/>"
         "<path d='M7 14h18' stroke='#fff' stroke-width='2.5'/></svg>";
     Static(res, kIcon, "image/svg+xml");
   });

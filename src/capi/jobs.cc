@@ -52,9 +52,15 @@ std::string Bytes(uint64_t n) {
 // The kinds this version summarises, with their result documents.
 absl::StatusOr<json> Summarize(const std::string& kind, const json& r) {
   if (!r.is_object()) return PolicyFieldError("result_json", "must be a JSON object");
-  json s{{"kind", kind},     {"ok", true},       {"snapshot_id", nullptr},
-         {"files", 0},       {"bytes", 0},       {"bytes_added", 0},
-         {"bytes_added_stored", 0}, {"errors", 0}, {"duration_seconds", 0.0}};
+  json s{{"kind", kind},
+         {"ok", true},
+         {"snapshot_id", nullptr},
+         {"files", 0},
+         {"bytes", 0},
+         {"bytes_added", 0},
+         {"bytes_added_stored", 0},
+         {"errors", 0},
+         {"duration_seconds", 0.0}};
   if (kind == "backup") {
     const json empty = json::object();
     const json& sum = r.contains("summary") && r["summary"].is_object() ? r["summary"] : empty;
@@ -68,12 +74,12 @@ absl::StatusOr<json> Summarize(const std::string& kind, const json& r) {
     s["errors"] = Count(sum, "errors");
     s["duration_seconds"] = Seconds(sum);
     s["ok"] = !r.value("partial", false);
-    s["text"] = Cat("snapshot ", r.value("short_id", ""), ": ", files, " files, ",
-                    Bytes(Count(sum, "bytes_total")), ", added ",
-                    Bytes(Count(sum, "bytes_added_stored")), " stored",
-                    r.value("partial", false) ? Cat(" (partial: ", Count(sum, "errors"),
-                                                    " unreadable)")
-                                              : std::string());
+    s["text"] =
+        Cat("snapshot ", r.value("short_id", ""), ": ", files, " files, ",
+            Bytes(Count(sum, "bytes_total")), ", added ", Bytes(Count(sum, "bytes_added_stored")),
+            " stored",
+            r.value("partial", false) ? Cat(" (partial: ", Count(sum, "errors"), " unreadable)")
+                                      : std::string());
   } else if (kind == "restore") {
     s["snapshot_id"] = r.value("snapshot_id", "");
     s["files"] = Count(r, "files");
@@ -98,8 +104,8 @@ absl::StatusOr<json> Summarize(const std::string& kind, const json& r) {
     s["errors"] = errors;
     s["files"] = Count(r, "snapshots");
     s["bytes"] = Count(r, "bytes_read");
-    s["text"] = Cat(r.value("ok", false) ? "repository is healthy" : "repository is DAMAGED",
-                    ": ", Count(r, "snapshots"), " snapshots, ", Count(r, "packs"), " packs",
+    s["text"] = Cat(r.value("ok", false) ? "repository is healthy" : "repository is DAMAGED", ": ",
+                    Count(r, "snapshots"), " snapshots, ", Count(r, "packs"), " packs",
                     errors ? Cat(", ", errors, " errors") : "");
   } else {
     return PolicyFieldError("kind", Cat("unknown job kind \"", kind,

@@ -23,11 +23,18 @@ json Summary(const char* kind, const json& result) {
 }  // namespace
 
 TEST_CASE("coffer_job_summary totals a backup result") {
-  json backup = {{"snapshot_id", "abcdef0123"}, {"short_id", "abcdef01"}, {"partial", false},
+  json backup = {{"snapshot_id", "abcdef0123"},
+                 {"short_id", "abcdef01"},
+                 {"partial", false},
                  {"summary",
-                  {{"files_new", 2}, {"files_changed", 1}, {"files_unchanged", 4},
-                   {"bytes_total", 3 * 1024 * 1024}, {"bytes_added", 2048},
-                   {"bytes_added_stored", 1024}, {"errors", 0}, {"duration_seconds", 1.5}}}};
+                  {{"files_new", 2},
+                   {"files_changed", 1},
+                   {"files_unchanged", 4},
+                   {"bytes_total", 3 * 1024 * 1024},
+                   {"bytes_added", 2048},
+                   {"bytes_added_stored", 1024},
+                   {"errors", 0},
+                   {"duration_seconds", 1.5}}}};
   json s = Summary("backup", backup);
   CHECK(s["kind"] == "backup");
   CHECK(s["ok"] == true);
@@ -78,9 +85,8 @@ TEST_CASE("coffer_backup_options_apply_policy backs up what the policy names") {
     std::fputs("bye", f);
     std::fclose(f);
   }
-  json policy = {{"paths", {(dir.path() / "src").string()}},
-                 {"excludes", {"skip"}},
-                 {"tags", {"nightly"}}};
+  json policy = {
+      {"paths", {(dir.path() / "src").string()}}, {"excludes", {"skip"}}, {"tags", {"nightly"}}};
   coffer_backup_options* opts = coffer_backup_options_new();
   CError err;
   REQUIRE(coffer_backup_options_apply_policy(opts, policy.dump().c_str(), err.out()) == COFFER_OK);
