@@ -27,7 +27,17 @@ ConsoleClient::ConsoleClient(const std::string& url, const std::string& credenti
 Response ConsoleClient::Finish(const httplib::Result& result) {
   Response r;
   if (!result) {
-    r.error = httplib::to_string(result.error());
+    switch (result.error()) {
+      case httplib::Error::SSLServerVerification:
+        r.error =
+            "the console's TLS certificate could not be verified (give its CA with --ca-file)";
+        break;
+      case httplib::Error::Connection:
+        r.error = "connection refused or unreachable";
+        break;
+      default:
+        r.error = httplib::to_string(result.error());
+    }
     return r;
   }
   r.status = result->status;

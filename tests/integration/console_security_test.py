@@ -6,9 +6,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import unittest
 
-from console_support import ADMIN_PASSWORD, CONSOLE, Agent, Client, Console
+from console_support import ADMIN_PASSWORD, CONSOLE, Agent, Client, Console, wait_for
 
 REPO_PASSWORD = "repository-password-never-on-the-console"
 
@@ -143,6 +144,79 @@ class ConsoleSecurityTest(unittest.TestCase):
             proc.wait()
             proc.stdout.close()
             proc.stderr.close()
+
+
+    def test_https_is_verified_and_cookies_are_secure(self):
+        tmp = tempfile.mkdtemp(dir=self.tmp)
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        console = Console(tmp, extra_args=["--tls-cert", cert, "--tls-key", key], tls=True).start()
+        try:
+            admin = Client(console.url, ca_file=cert)
+            r = admin.login()
+            self.assertEqual(r.status, 200)
+            self.assertIn("Secure", r.headers.get("Set-Cookie", ""))
+            pw = os.path.join(tmp, "pw")
+            with open(pw, "w") as f:
+                f.write("x\n")
+            # Without the CA the agent refuses the console's certificate.
+            token = admin.ok("POST", "/api/v1/tokens", {"label": "tls"})["token"]
+            with self.assertRaises(AssertionError) as refused:
+                Agent(tmp, "untrusting", console.url, token, pw)
+            self.assertIn("certificate", str(refused.exception).lower())
+            agent = Agent(tmp, "trusting", console.url, token, pw, extra_args=["--ca-file", cert])
+            agent.start()
+            try:
+                wait_for(lambda: "no policy assigned" in agent.read_log(), 30, "the agent's first poll")
+            finally:
+                agent.stop()
+        finally:
+            console.kill()
+
+    def test_agents_behind_their_schedule_are_overdue(self):
+        tmp = tempfile.mkdtemp(dir=self.tmp)
+        console = Console(tmp, extra_args=["--overdue-grace", "1"]).start()
+        try:
+            admin = Client(console.url)
+            admin.login()
+            policy = admin.ok("POST", "/api/v1/policies", {
+                "name": "minutely", "paths": ["/nonexistent"], "repository": "/nowhere",
+                "schedule": {"cron": "* * * * *"}})
+            token = admin.ok("POST", "/api/v1/tokens", {"label": "idle", "policy_id": policy["id"]})["token"]
+            pw = os.path.join(tmp, "pw")
+            with open(pw, "w") as f:
+                f.write("x\n")
+            Agent(tmp, "idle", console.url, token, pw)  # enrolled, never runs
+            agent = admin.ok("GET", "/api/v1/agents")[0]
+            self.assertEqual(agent["policy_name"], "minutely")
+            self.assertFalse(agent["overdue"])
+            dash = wait_for(lambda: (lambda d: d if d["agents"]["overdue"] == 1 else None)(
+                admin.ok("GET", "/api/v1/dashboard")), 75, "the idle agent to be overdue")
+            self.assertEqual(dash["overdue_agents"][0]["name"], "idle")
+            self.assertIn("coffer_console_agents_overdue 1", Client(console.url).request("GET", "/metrics").body)
+        finally:
+            console.kill()
+
+    def test_policy_changes_reach_the_agent_at_once(self):
+        agent, _ = self.enroll("follower")
+        as_agent = Client(self.console.url, bearer=agent.credential)
+        first = as_agent.request("GET", "/api/v1/agent/poll?wait=0").json()
+        self.assertIsNone(first["policy"])
+        policy = self.admin.ok("POST", "/api/v1/policies", {"name": "docs", "paths": ["/srv/docs"]})
+        self.admin.ok("PUT", f"/api/v1/agents/{agent.agent_id}", {"policy_id": policy["id"]})
+        second = as_agent.request("GET", f"/api/v1/agent/poll?wait=0&policy_tag={first['policy_tag']}").json()
+        self.assertEqual(second["policy"]["paths"], ["/srv/docs"])
+        # An edit wakes a waiting poll: it returns well before its 20 s.
+        threading.Timer(0.5, lambda: self.admin.ok("PUT", f"/api/v1/policies/{policy['id']}",
+                                                   {"name": "docs", "paths": ["/srv/docs", "/srv/www"]})).start()
+        r = as_agent.request("GET", f"/api/v1/agent/poll?wait=20&policy_tag={second['policy_tag']}").json()
+        self.assertEqual(r["policy"]["paths"], ["/srv/docs", "/srv/www"])
+        self.assertEqual(self.admin.ok("GET", "/api/v1/policies")[0]["version"], 2)
+        self.admin.ok("DELETE", f"/api/v1/policies/{policy['id']}")
+        r = as_agent.request("GET", f"/api/v1/agent/poll?wait=0&policy_tag={r['policy_tag']}").json()
+        self.assertIsNone(r["policy"])
 
 
 if __name__ == "__main__":

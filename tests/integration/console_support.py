@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -26,11 +27,11 @@ def free_port():
 class Console:
     """A coffer-console process with its database in `workdir`."""
 
-    def __init__(self, workdir, port=None, extra_args=()):
+    def __init__(self, workdir, port=None, extra_args=(), tls=False):
         self.workdir = workdir
         self.db = os.path.join(workdir, "console.db")
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.extra_args = list(extra_args)
         self.proc = None
         self.log_path = os.path.join(workdir, "console.log")
@@ -89,10 +90,13 @@ class HttpResult:
 class Client:
     """HTTP with a cookie jar; remembers the CSRF token after login."""
 
-    def __init__(self, base_url, bearer=None):
+    def __init__(self, base_url, bearer=None, ca_file=None):
         self.base = base_url
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        handlers = [urllib.request.HTTPCookieProcessor(self.jar)]
+        if ca_file:
+            handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=ca_file)))
+        self.opener = urllib.request.build_opener(*handlers)
         self.csrf = None
         self.bearer = bearer
 
@@ -127,7 +131,8 @@ class Client:
 class Agent:
     """An enrolled agent: its config file and, while running, its process."""
 
-    def __init__(self, workdir, name, console_url, token, password_file, extra_env=None):
+    def __init__(self, workdir, name, console_url, token, password_file, extra_env=None,
+                 extra_args=()):
         self.dir = os.path.join(workdir, "agent-" + name)
         os.makedirs(self.dir, exist_ok=True)
         self.name = name
@@ -137,7 +142,7 @@ class Agent:
         self.env.pop("COFFER_REPOSITORY", None)
         r = subprocess.run([COFFER, "agent", "--config", self.config, "enroll", "--console", console_url,
                             "--token", token, "--host", name, "--password-file", password_file,
-                            "--cache-dir", os.path.join(self.dir, "cache")],
+                            "--cache-dir", os.path.join(self.dir, "cache"), *extra_args],
                            env=self.env, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             raise AssertionError(f"agent enroll failed ({r.returncode}): {r.stderr}")
