@@ -21,6 +21,8 @@ nlohmann::json Describe(Console& c, const nlohmann::json& a) {
   out.erase("credential_hash");
   out["revoked"] = !a["revoked_ns"].is_null();
   int64_t last_seen = a["last_seen_ns"].is_null() ? 0 : a["last_seen_ns"].get<int64_t>();
+  // An agent waiting in a long poll is being seen right now.
+  if (c.hub.IsConnected(id)) out["last_seen_ns"] = now;
   out["online"] =
       !out["revoked"].get<bool>() &&
       (c.hub.IsConnected(id) || now - last_seen < c.options.offline_after_seconds * 1'000'000'000);

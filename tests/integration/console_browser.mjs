@@ -47,9 +47,13 @@ try {
 
   step('assign it');
   await page.click('a[data-view=agents]');
+  await page.fill('#token-label', 'build-server');
+  await page.click('#token-create');
+  await page.waitForSelector('#token-command:has-text("coffer agent enroll --console")');
   const row = page.locator('#agents-table tr', { hasText: env.AGENT_NAME });
   await row.locator('select.assign').selectOption({ label: 'browser-policy' });
   await page.waitForSelector('#toast:has-text("Policy assigned")');
+  await shot(page, 'agents');
 
   step('run a backup and see it succeed');
   await row.locator('button.run-now').click();

@@ -183,7 +183,7 @@ async function viewAgents(el) {
     <div class="row"><input id="token-label" placeholder="Label, e.g. web-01" value="">
       <select id="token-policy">${policyOptions(null, 'Assign a policy later')}</select>
       <button id="token-create" class="primary">Create enrollment token</button></div>
-    <div id="token-result" class="section-gap hidden"><p class="muted">Run this on the new machine (the token works once, for 24 hours):</p>
+    <div id="token-result" class="section-gap hidden"><p class="muted">Run this on the new machine (the token works once, for 24 hours). The repository password stays there: add <code>--password-file FILE</code> or set <code>COFFER_PASSWORD</code> for the daemon.</p>
       <div class="command mono" id="token-command"></div></div></div>
   <div class="card section-gap"><h2>Agents</h2>${state.agents.length ? `<table id="agents-table"><thead><tr><th>Agent</th><th>Status</th><th>Version</th><th>Last seen</th><th>Policy</th><th>Last job</th><th>Next run</th><th></th></tr></thead><tbody>
     ${state.agents.map((a) => `<tr data-agent="${a.id}"><td><b>${esc(a.name)}</b><div class="muted">${esc(a.host)} · ${esc(a.os)}</div></td><td>${agentStatus(a)}</td>
@@ -201,6 +201,7 @@ async function viewAgents(el) {
   el.querySelectorAll('select.assign').forEach((s) => s.addEventListener('change', async () => {
     await api('PUT', '/api/v1/agents/' + s.dataset.agent, { policy_id: s.value ? Number(s.value) : null });
     toast('Policy assigned: the agent picks it up at once.');
+    render();
   }));
   el.querySelectorAll('button.run-now').forEach((b) => b.addEventListener('click', async () => {
     await api('POST', `/api/v1/agents/${b.dataset.agent}/run`, { kind: 'backup' });
