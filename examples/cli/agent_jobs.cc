@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli.h"
+#include "terminal.h"
 
 namespace cli::agent {
 namespace {
@@ -156,7 +157,7 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
                 {"bytes_total", p.bytes_total},
                 {"errors", p.errors}}}});
     }
-    return !stopping_.load();
+    return !stopping_.load() && !Interrupted();
   });
   coffer::api::Repo repo = Open(location);
   std::string result = repo.backup(options);
@@ -239,7 +240,7 @@ void JobRunner::Run(const std::string& job_id, const std::string& kind, const st
                                 {"bytes_total", p.bytes_total}};
           Report(update);
         }
-        return !stopping_.load();
+        return !stopping_.load() && !Interrupted();
       });
       result = repo.restore(options);
     } else if (kind == "check") {

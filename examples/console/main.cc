@@ -100,6 +100,12 @@ int main(int argc, char** argv) {
   try {
     console::Console c(options);
     BootstrapAdmin(c);
+    // Commands live in memory: jobs still queued when the console stopped
+    // were never handed to their agent.
+    c.db.Exec(
+        "UPDATE jobs SET state = 'failed', ended_ns = ?, error = 'the console restarted before "
+        "the agent took this job; start it again' WHERE state = 'queued'",
+        {console::NowNs()});
 
     std::unique_ptr<httplib::Server> server;
     if (!options.tls_cert.empty()) {

@@ -151,6 +151,13 @@ class ConsoleEndToEndTest(unittest.TestCase):
                   and r["job"].get("state") == "succeeded"}
         self.assertTrue(queued - known)
 
+        # An agent restarted meanwhile keeps its queue and its last policy.
+        alpha.stop()
+        self.assertTrue(alpha.queued_reports())
+        alpha.start()
+        wait_for(lambda: 'last known policy: every-minute-alpha' in alpha.read_log(), 30,
+                 "alpha to start with its last known policy")
+
         self.console.start()
         admin = Client(self.console.url)
         self.assertEqual(admin.login().status, 200)
