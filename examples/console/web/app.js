@@ -224,6 +224,7 @@ function policyForm(p) {
     <div class="field"><label for="pf-repository">Repository</label><input id="pf-repository" placeholder="/backups/repo or s3://bucket/prefix" value="${esc(pol.repository || '')}"></div>
     <div class="field full"><label for="pf-paths">Paths (one per line)</label><textarea id="pf-paths">${esc((pol.paths || []).join('\n'))}</textarea></div>
     <div class="field"><label for="pf-excludes">Excludes (one per line)</label><textarea id="pf-excludes">${esc((pol.excludes || []).join('\n'))}</textarea></div>
+    <div class="field"><label for="pf-includes">Only files matching (one per line; empty: everything)</label><textarea id="pf-includes">${esc((pol.includes || []).join('\n'))}</textarea></div>
     <div class="field"><label for="pf-tags">Tags (one per line)</label><textarea id="pf-tags">${esc((pol.tags || []).join('\n'))}</textarea></div>
     <div class="field"><label for="pf-cron">Schedule (cron)</label><input id="pf-cron" class="mono" value="${esc(sch.cron || '')}" placeholder="0 2 * * *"></div>
     <div class="field"><label for="pf-tz">Time zone</label><input id="pf-tz" value="${esc(sch.time_zone || 'UTC')}"></div>
@@ -233,7 +234,7 @@ function policyForm(p) {
   </form>`;
 }
 function readPolicyForm() {
-  const pol = { name: $('#pf-name').value.trim(), paths: lines($('#pf-paths').value), excludes: lines($('#pf-excludes').value), tags: lines($('#pf-tags').value) };
+  const pol = { name: $('#pf-name').value.trim(), paths: lines($('#pf-paths').value), excludes: lines($('#pf-excludes').value), includes: lines($('#pf-includes').value), tags: lines($('#pf-tags').value) };
   const repo = $('#pf-repository').value.trim();
   if (repo) pol.repository = repo;
   const cron = $('#pf-cron').value.trim();
