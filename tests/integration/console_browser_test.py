@@ -39,6 +39,9 @@ class ConsoleBrowserTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="coffer-console-ui-")
         self.artifacts = os.path.join(os.environ.get("COFFER_TEST_ARTIFACTS", "test-artifacts"), "console")
         os.makedirs(self.artifacts, exist_ok=True)
+        for old in os.listdir(self.artifacts):  # screenshots of an earlier run
+            if old.endswith(".png"):
+                os.remove(os.path.join(self.artifacts, old))
         self.repo = os.path.join(self.tmp, "repo")
         self.pw = os.path.join(self.tmp, "pw")
         with open(self.pw, "w") as f:

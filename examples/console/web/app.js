@@ -128,11 +128,16 @@ function jobText(j) {
   if (j.state === 'running' && j.progress) return `${j.progress.files_done || 0} files, ${bytes(j.progress.bytes_done)}`;
   return '';
 }
+function duration(j) {
+  if (!j.started_ns || !j.ended_ns) return '';
+  const s = (j.ended_ns - j.started_ns) / 1e9;
+  return s < 60 ? s.toFixed(1) + ' s' : Math.round(s / 60) + ' min';
+}
 function jobRows(jobs, withAgent = true) {
   if (!jobs.length) return '<div class="empty">No jobs.</div>';
-  return `<table><thead><tr>${withAgent ? '<th>Agent</th>' : ''}<th>Job</th><th>State</th><th>Started</th><th>Details</th></tr></thead><tbody>
-    ${jobs.map((j) => `<tr>${withAgent ? `<td>${esc(j.agent)}</td>` : ''}<td>${esc(j.kind)} <span class="muted mono">${esc(j.id.slice(0, 8))}</span></td>
-      <td>${stateBadge(j.state)}</td><td title="${esc(when(j.started_ns || j.created_ns))}">${ago(j.started_ns || j.created_ns)}</td>
+  return `<table><thead><tr>${withAgent ? '<th>Agent</th>' : ''}<th>Job</th><th>State</th><th>Started</th><th class="num">Took</th><th>Details</th></tr></thead><tbody>
+    ${jobs.map((j) => `<tr>${withAgent ? `<td>${esc(j.agent)}</td>` : ''}<td>${esc(j.kind)} <span class="muted mono">${esc(j.id.slice(0, 8))}</span><div class="muted tiny">${esc(j.trigger)}</div></td>
+      <td>${stateBadge(j.state)}</td><td title="${esc(when(j.started_ns || j.created_ns))}">${ago(j.started_ns || j.created_ns)}</td><td class="num">${duration(j)}</td>
       <td>${j.state === 'running' ? progressBar(j) : ''}${jobText(j)}</td></tr>`).join('')}</tbody></table>`;
 }
 
