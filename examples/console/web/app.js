@@ -196,7 +196,7 @@ async function viewAgents(el) {
       <td><select class="assign" data-agent="${a.id}" ${a.revoked ? 'disabled' : ''}>${policyOptions(a.policy_id)}</select></td>
       <td>${a.last_job ? stateBadge(a.last_job.state) + ' <span class="muted">' + esc(a.last_job.kind) + ' ' + ago(a.last_job.ended_ns || a.last_job.started_ns) + '</span>' : '<span class="muted">none</span>'}</td>
       <td>${a.next_run_ns ? 'in ' + until(a.next_run_ns) : '<span class="muted">–</span>'}</td>
-      <td class="row">${a.revoked ? '' : `<button class="small run-now" data-agent="${a.id}">Back up now</button><button class="small danger revoke" data-agent="${a.id}">Revoke</button>`}</td></tr>`).join('')}</tbody></table>` : '<div class="empty">No agents yet: create an enrollment token above.</div>'}</div>`;
+      <td class="row">${a.revoked ? '' : `<button class="small run-now" data-agent="${a.id}">Back up now</button><button class="small check-now" data-agent="${a.id}">Check</button><button class="small danger revoke" data-agent="${a.id}">Revoke</button>`}</td></tr>`).join('')}</tbody></table>` : '<div class="empty">No agents yet: create an enrollment token above.</div>'}</div>`;
   $('#token-create').addEventListener('click', async () => {
     const pid = $('#token-policy').value;
     const t = await api('POST', '/api/v1/tokens', { label: $('#token-label').value || 'new agent', policy_id: pid ? Number(pid) : null });
@@ -211,6 +211,10 @@ async function viewAgents(el) {
   el.querySelectorAll('button.run-now').forEach((b) => b.addEventListener('click', async () => {
     await api('POST', `/api/v1/agents/${b.dataset.agent}/run`, { kind: 'backup' });
     toast('Backup requested.');
+  }));
+  el.querySelectorAll('button.check-now').forEach((b) => b.addEventListener('click', async () => {
+    await api('POST', `/api/v1/agents/${b.dataset.agent}/run`, { kind: 'check' });
+    toast('Repository check requested: see Jobs.');
   }));
   el.querySelectorAll('button.revoke').forEach((b) => b.addEventListener('click', async () => {
     if (!confirm('Revoke this agent? It will be refused from now on.')) return;
