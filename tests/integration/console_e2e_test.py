@@ -135,6 +135,13 @@ class ConsoleEndToEndTest(unittest.TestCase):
         restored = os.path.join(target, os.path.relpath(sources["alpha"], "/"))
         self.assertEqual(tree_differences(sources["alpha"], restored), [])
 
+        # A check requested from the console runs on the agent as a job.
+        check = admin.ok("POST", f"/api/v1/agents/{alpha.agent_id}/run", {"kind": "check"})
+        done = wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
+            admin.ok("GET", "/api/v1/jobs/" + check["job_id"])), 120, "the check job")
+        self.assertEqual(done["state"], "succeeded", done)
+        self.assertIn("repository is healthy", done["summary"]["text"])
+
         # CSV reports list the jobs.
         csv = admin.ok("GET", f"/api/v1/reports/jobs.csv?agent={alpha.agent_id}")
         self.assertIn("backup,succeeded,schedule", csv)
