@@ -91,8 +91,12 @@ class Daemon {
       std::optional<PendingJob> job = NextJob();
       if (job) {
         nlohmann::json policy = Policy();
-        Log("%s job %s starting", job->kind, job->id);
-        runner_.Run(job->id, job->kind, job->trigger, policy, job->request);
+        if (job->kind == "stats") {
+          runner_.RefreshStats(policy);
+        } else {
+          Log("%s job %s starting", job->kind, job->id);
+          runner_.Run(job->id, job->kind, job->trigger, policy, job->request);
+        }
         wake_.notify_all();  // the sender has news
         continue;
       }
@@ -159,6 +163,7 @@ class Daemon {
                                  ? state_.policy["schedule"].value("cron", "")
                                  : std::string("none");
       Log("policy \"%s\" applied (schedule %s)", state_.policy_name, schedule);
+      jobs_.push_back({"", "stats", "policy", nullptr});  // the console learns the repository
     }
   }
 

@@ -273,6 +273,16 @@ void JobRunner::Run(const std::string& job_id, const std::string& kind, const st
   }
 }
 
+void JobRunner::RefreshStats(const nlohmann::json& policy) {
+  try {
+    std::string location = Location(policy);
+    coffer::api::Repo repo = Open(location);
+    ReportStats(repo, location);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "coffer agent: cannot read the repository's statistics: %s\n", e.what());
+  }
+}
+
 nlohmann::json JobRunner::Browse(const nlohmann::json& command, const nlohmann::json& policy) {
   std::lock_guard<std::mutex> lock(browse_mutex_);
   std::string type = command.value("type", "");

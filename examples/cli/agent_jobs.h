@@ -29,6 +29,11 @@ class JobRunner {
   // {"ok": false, "error"}.
   nlohmann::json Browse(const nlohmann::json& command, const nlohmann::json& policy);
 
+  // Reports the repository's id and this host's statistics without a job,
+  // so that an agent that has not backed up yet can be chosen as a restore
+  // target for its repository. Failures are only logged.
+  void RefreshStats(const nlohmann::json& policy);
+
   const std::string& host() const { return host_; }
 
  private:

@@ -135,6 +135,30 @@ class ConsoleEndToEndTest(unittest.TestCase):
         restored = os.path.join(target, os.path.relpath(sources["alpha"], "/"))
         self.assertEqual(tree_differences(sources["alpha"], restored), [])
 
+        # A new machine that has never backed up can receive a restore as soon
+        # as it has its policy: it reports the repository it reaches.
+        token = admin.ok("POST", "/api/v1/tokens", {"label": "gamma"})
+        policy = admin.ok("POST", "/api/v1/policies", {"name": "replacement", "paths": ["/nonexistent"],
+                                                       "repository": self.repo})
+        gamma = Agent(self.tmp, "gamma", self.console.url, token["token"], self.pw)
+        admin.ok("PUT", f"/api/v1/agents/{gamma.agent_id}", {"policy_id": policy["id"]})
+        self.agents.append(gamma.start())
+        wait_for(lambda: admin.ok("GET", f"/api/v1/agents/{gamma.agent_id}")["repo_id"]
+                 == admin.ok("GET", f"/api/v1/agents/{alpha.agent_id}")["repo_id"], 30,
+                 f"gamma to report its repository\n{gamma.read_log()}")
+        target = os.path.join(self.tmp, "restored-on-gamma")
+        started = admin.ok("POST", "/api/v1/restores", {
+            "source_agent_id": alpha.agent_id, "target_agent_id": gamma.agent_id,
+            "snapshot": mine[-1]["id"], "paths": [sources["alpha"]], "target": target})
+        done = wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
+            admin.ok("GET", "/api/v1/jobs/" + started["job_id"])), 60, "the restore on gamma")
+        self.assertEqual(done["state"], "succeeded", done)
+        self.assertEqual(tree_differences(
+            sources["alpha"], os.path.join(target, os.path.relpath(sources["alpha"], "/"))), [])
+        gamma.stop()
+        self.agents.remove(gamma)
+        admin.ok("POST", f"/api/v1/agents/{gamma.agent_id}/revoke")  # retired again
+
         # A check requested from the console runs on the agent as a job.
         check = admin.ok("POST", f"/api/v1/agents/{alpha.agent_id}/run", {"kind": "check"})
         done = wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
