@@ -45,6 +45,7 @@ struct State {
   std::string policy_name;
   int64_t last_run_ns = 0;  // the scheduled time of the last run
   int64_t next_run_ns = 0;
+  nlohmann::json current_job;  // {"id", "kind", "trigger", "started_ns"} while one runs
 
   static State Load(const std::string& path);
   void Save(const std::string& path) const;

@@ -81,6 +81,18 @@ class Daemon {
 
   int Run() {
     Log("agent %s (host %s) starting", std::to_string(config_.agent_id), runner_.host());
+    if (state_.current_job.is_object()) {
+      // The agent died during this job (killed, crashed, power lost): say so
+      // rather than leave it running forever on the console.
+      nlohmann::json job = state_.current_job;
+      job["state"] = "failed";
+      job["ended_ns"] = NowNs();
+      job["error"] = "the agent stopped during the job (killed or crashed)";
+      reports_.Push({{"type", "job"}, {"job", job}});
+      Log("%s job %s was cut short by the agent stopping", job.value("kind", ""),
+          job.value("id", ""));
+      SetCurrentJob(nullptr);
+    }
     if (!state_.policy_tag.empty())
       Log("last known policy: %s", state_.policy_name.empty() ? "(none)" : state_.policy_name);
     std::thread poller([this] { Poller(); });
@@ -95,7 +107,12 @@ class Daemon {
           runner_.RefreshStats(policy);
         } else {
           Log("%s job %s starting", job->kind, job->id);
+          SetCurrentJob({{"id", job->id},
+                         {"kind", job->kind},
+                         {"trigger", job->trigger},
+                         {"started_ns", NowNs()}});
           runner_.Run(job->id, job->kind, job->trigger, policy, job->request);
+          SetCurrentJob(nullptr);
         }
         wake_.notify_all();  // the sender has news
         continue;
@@ -139,6 +156,12 @@ class Daemon {
     state_.next_run_ns = NextRun(state_.policy, now);
     SaveState();
     return PendingJob{NewJobId(), "backup", "schedule", nullptr};
+  }
+
+  void SetCurrentJob(nlohmann::json job) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    state_.current_job = std::move(job);
+    SaveState();
   }
 
   void SaveState() {

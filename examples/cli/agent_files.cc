@@ -120,15 +120,14 @@ State State::Load(const std::string& path) {
   s.policy_name = doc.value("policy_name", "");
   s.last_run_ns = doc.value("last_run_ns", int64_t{0});
   s.next_run_ns = doc.value("next_run_ns", int64_t{0});
+  s.current_job = doc.value("current_job", nlohmann::json());
   return s;
 }
 
 void State::Save(const std::string& path) const {
-  nlohmann::json doc = {{"policy_tag", policy_tag},
-                        {"policy", policy},
-                        {"policy_name", policy_name},
-                        {"last_run_ns", last_run_ns},
-                        {"next_run_ns", next_run_ns}};
+  nlohmann::json doc = {{"policy_tag", policy_tag},   {"policy", policy},
+                        {"policy_name", policy_name}, {"last_run_ns", last_run_ns},
+                        {"next_run_ns", next_run_ns}, {"current_job", current_job}};
   WriteFileAtomically(path, doc.dump(2) + "\n", 0600);
 }
 

@@ -2,6 +2,7 @@
 throttling, agent credentials confined to the agent API, revoked agents
 refused, and a database that holds no secrets."""
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -217,6 +218,26 @@ class ConsoleSecurityTest(unittest.TestCase):
         self.admin.ok("DELETE", f"/api/v1/policies/{policy['id']}")
         r = as_agent.request("GET", f"/api/v1/agent/poll?wait=0&policy_tag={r['policy_tag']}").json()
         self.assertIsNone(r["policy"])
+
+
+    def test_a_job_cut_short_by_a_crash_is_reported_failed(self):
+        agent, _ = self.enroll("crashed")
+        # As the state file is when the agent dies in the middle of a backup.
+        os.makedirs(agent.settings["state_dir"], exist_ok=True)
+        job_id = "0123456789abcdef0123456789abcdef"
+        with open(os.path.join(agent.settings["state_dir"], "state.json"), "w") as f:
+            json.dump({"current_job": {"id": job_id, "kind": "backup", "trigger": "schedule",
+                                       "started_ns": 1}}, f)
+        agent.start()
+        try:
+            job = wait_for(lambda: (lambda r: r.json() if r.status == 200 else None)(
+                self.admin.request("GET", "/api/v1/jobs/" + job_id)), 30, "the cut-short job")
+            self.assertEqual(job["state"], "failed")
+            self.assertIn("stopped during the job", job["error"])
+        finally:
+            agent.stop()
+        with open(os.path.join(agent.settings["state_dir"], "state.json")) as f:
+            self.assertIsNone(json.load(f)["current_job"])
 
 
 if __name__ == "__main__":
