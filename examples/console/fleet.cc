@@ -65,8 +65,6 @@ nlohmann::json Describe(Console& c, const nlohmann::json& a) {
     }
   }
   out.erase("policy_body");
-  out.erase("revoked_ns");
-  out["revoked_ns"] = a["revoked_ns"];
   return out;
 }
 
