@@ -58,6 +58,8 @@ void AddStatsCommand(CLI::App& app, const Globals& globals, Command& command);
 void AddKeyCommands(CLI::App& app, const Globals& globals, Command& command);
 void AddMaintenanceCommands(CLI::App& app, const Globals& globals,
                             Command& command);  // forget, prune, check, repair, unlock
+void AddAgentCommands(CLI::App& app, const Globals& globals,
+                      Command& command);  // agent enroll, agent run, agent status
 
 // The repository location (UsageError when none was given).
 std::string RepoLocation(const Globals& globals);

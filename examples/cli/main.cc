@@ -91,6 +91,7 @@ int main(int argc, char** argv) {
   cli::AddStatsCommand(app, globals, command);
   cli::AddMaintenanceCommands(app, globals, command);
   cli::AddKeyCommands(app, globals, command);
+  cli::AddAgentCommands(app, globals, command);
 
   try {
     app.parse(argc, argv);

@@ -651,6 +651,33 @@ COFFER_API coffer_status coffer_retention_evaluate(const char* retention_json,
                                                    const char* snapshots_json,
                                                    char** decisions_json, coffer_error** err);
 
+/* Adds what a policy says to back up to backup options: its "paths",
+ * "includes", "excludes" and "tags" (the schedule, retention and repository
+ * are for the caller). Programs that run policies (the agent daemon, a
+ * scheduler) thereby back up exactly what coffer_policy_validate() accepted.
+ * INVALID_ARGUMENT, with `opts` unchanged, when the policy is invalid or has
+ * no paths. */
+COFFER_API coffer_status coffer_backup_options_apply_policy(coffer_backup_options* opts,
+                                                            const char* policy_json,
+                                                            coffer_error** err);
+
+/* One summary format for every kind of job, so that a program reporting jobs
+ * and one totalling them agree. `kind` is "backup", "restore", "forget",
+ * "prune" or "check" and `result_json` the JSON the matching call returned.
+ * *summary_json (free with coffer_free()) is
+ *   {"kind", "ok" (false for a partial backup or a damaged repository),
+ *    "snapshot_id" (backup and restore, else null), "files" (backup: files
+ *    seen; restore: files written; forget: snapshots removed; check:
+ *    snapshots checked), "bytes" (backup: bytes of the files; restore:
+ *    bytes written; prune: bytes freed; check: bytes read), "bytes_added",
+ *    "bytes_added_stored" (backup), "errors", "duration_seconds",
+ *    "text" (one English line, e.g. "snapshot 1a2b3c4d: 12 files, 3.4 MiB,
+ *    added 1.2 MiB stored")}
+ * INVALID_ARGUMENT for an unknown kind or a result that is not a JSON
+ * object; missing members count as 0. */
+COFFER_API coffer_status coffer_job_summary(const char* kind, const char* result_json,
+                                            char** summary_json, coffer_error** err);
+
 /* ==========================================================================
  * Keys (key slots)
  *
