@@ -63,6 +63,11 @@ int main(int argc, char** argv) {
                  "azure://CONTAINER/PREFIX or gs://BUCKET/PREFIX, credentials from the "
                  "cloud's usual variables (see README)")
       ->envname("COFFER_REPOSITORY");
+  app.add_option("--mirror", globals.mirror,
+                 "A replica location: every object is also written there, failed replica "
+                 "writes are journaled for `coffer mirror sync`, and reads fall back to it "
+                 "when the repository's store is down")
+      ->envname("COFFER_MIRROR");
   app.add_option("--password-file", globals.password_file,
                  "Read the repository password from the first line of FILE");
   app.add_flag("--json", globals.json, "Print one JSON document on stdout instead of text");
@@ -81,6 +86,8 @@ int main(int argc, char** argv) {
   cli::AddStatsCommand(app, globals, command);
   cli::AddMaintenanceCommands(app, globals, command);
   cli::AddKeyCommands(app, globals, command);
+  cli::AddCopyCommand(app, globals, command);
+  cli::AddMirrorCommands(app, globals, command);
 
   try {
     app.parse(argc, argv);
