@@ -56,9 +56,26 @@ MirrorStore::MirrorStore(std::unique_ptr<Store> primary, std::unique_ptr<Store> 
 
 MirrorStore::~MirrorStore() = default;
 
-std::string MirrorStore::Describe() const {
-  return StoreCat(primary_->Describe(), " mirrored to ", replica_->Describe());
+// The primary's description, so every message names the store the caller
+// opened; the replica is named where it answered instead.
+std::string MirrorStore::Describe() const { return primary_->Describe(); }
+
+namespace {
+
+// A replica's failure while the primary is down names both.
+absl::Status FromReplica(const absl::Status& status, const Store& primary) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), StoreCat(primary.Describe(), " is unreachable, and its replica failed too: ",
+                                              std::string(status.message())));
 }
+
+template <typename T>
+absl::StatusOr<T> FromReplica(absl::StatusOr<T> result, const Store& primary) {
+  if (result.ok()) return result;
+  return FromReplica(result.status(), primary);
+}
+
+}  // namespace
 
 absl::Status MirrorStore::Prepare() {
   absl::Status s = primary_->Prepare();
@@ -164,7 +181,7 @@ absl::Status MirrorStore::OnBoth(const std::function<absl::Status(Store&)>& op) 
     if (IsStoreDown(r)) MarkReplicaDown();
   }
   if (p.ok() || r.ok()) return absl::OkStatus();
-  return IsStoreDown(p) ? r : p;
+  return IsStoreDown(p) ? FromReplica(r, *primary_) : p;
 }
 
 absl::Status MirrorStore::Put(std::string_view name, ByteView data) {
@@ -197,7 +214,7 @@ absl::StatusOr<Bytes> MirrorStore::Get(std::string_view name) {
     if (r.ok() || !IsStoreDown(r.status())) return r;
     MarkPrimaryDown();
   }
-  return replica_->Get(name);
+  return FromReplica(replica_->Get(name), *primary_);
 }
 
 absl::StatusOr<Bytes> MirrorStore::GetRange(std::string_view name, uint64_t offset, uint64_t length) {
@@ -206,7 +223,7 @@ absl::StatusOr<Bytes> MirrorStore::GetRange(std::string_view name, uint64_t offs
     if (r.ok() || !IsStoreDown(r.status())) return r;
     MarkPrimaryDown();
   }
-  return replica_->GetRange(name, offset, length);
+  return FromReplica(replica_->GetRange(name, offset, length), *primary_);
 }
 
 absl::StatusOr<ObjectInfo> MirrorStore::Stat(std::string_view name) {
@@ -215,7 +232,7 @@ absl::StatusOr<ObjectInfo> MirrorStore::Stat(std::string_view name) {
     if (r.ok() || !IsStoreDown(r.status())) return r;
     MarkPrimaryDown();
   }
-  return replica_->Stat(name);
+  return FromReplica(replica_->Stat(name), *primary_);
 }
 
 absl::Status MirrorStore::List(std::string_view prefix,
@@ -236,7 +253,7 @@ absl::Status MirrorStore::List(std::string_view prefix,
     if (!IsStoreDown(s)) return s;
     objects.clear();
     s = replica_->List(prefix, collect);
-    if (!s.ok()) return s;
+    if (!s.ok()) return FromReplica(s, *primary_);
   }
   for (const ObjectInfo& info : objects) {
     if (std::string_view(info.name).starts_with(kMirrorPrefix)) continue;  // the journal is the mirror's own

@@ -7,6 +7,7 @@
 
 #include "engine/backup.h"
 #include "engine/check.h"
+#include "engine/forget.h"
 #include "engine/prune.h"
 #include "engine/restore.h"
 #include "repo/object_kind.h"
@@ -139,6 +140,14 @@ TEST_CASE("prune with an object lock never deletes what is retained, and extends
   auto second = RunBackup(*repo, b);
   REQUIRE(second.ok());
   const size_t packs_before = Names(*bucket, "data/").size();
+
+  // forget refuses a snapshot still under retention, before deleting anything.
+  ForgetOptions f;
+  f.snapshots = {second->snapshot_id.Hex()};
+  auto refused = RunForget(*repo, f);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(std::string(refused.status().message()), Catch::Contains("retention"));
+  CHECK(bucket->refused_deletes == 0);
 
   // Forget the second snapshot (its retention ran out), so the packs holding
   // only "gone" become garbage, still under retention.
