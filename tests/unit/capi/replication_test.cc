@@ -64,7 +64,7 @@ TEST_CASE("coffer_copy copies into a mirror made with copy_keys_from, then nothi
   }
 }
 
-TEST_CASE("a mirrored handle writes both locations; sync and status need one") {
+TEST_CASE("a mirrored handle writes both locations, and sync and status need one") {
   TempDir dir;
   const std::string primary = (dir / "primary").string(), replica = (dir / "replica").string();
   coffer_init_options* opts = coffer::testing::FastInitOptions();
