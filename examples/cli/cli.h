@@ -33,6 +33,7 @@ struct Globals {
   bool json = false;
   bool quiet = false;
   int64_t lock_wait_seconds = 60;  // --lock-wait
+  std::string mirror;         // --mirror or $COFFER_MIRROR: a replica location
 };
 
 // What the chosen subcommand will run; returns the exit code. Errors are
@@ -61,10 +62,14 @@ void AddMaintenanceCommands(CLI::App& app, const Globals& globals,
 void AddAgentCommands(CLI::App& app, const Globals& globals,
                       Command& command);  // agent enroll, agent run, agent status
 
+void AddCopyCommand(CLI::App& app, const Globals& globals, Command& command);  // copy
+void AddMirrorCommands(CLI::App& app, const Globals& globals,
+                       Command& command);  // mirror sync, mirror status
+
 // The repository location (UsageError when none was given).
 std::string RepoLocation(const Globals& globals);
-// Opens the repository with the password from --password-file,
-// $COFFER_PASSWORD or a prompt.
+// Opens the repository (through the mirror store with --mirror) with the
+// password from --password-file, $COFFER_PASSWORD or a prompt.
 coffer::api::Repo OpenRepo(const Globals& globals);
 
 // Prints one JSON document (pretty) on stdout.

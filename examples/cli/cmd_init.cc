@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "cli.h"
 #include "format.h"
@@ -19,6 +20,10 @@ struct InitArgs {
   uint64_t kdf_ops = 0;
   std::string data_cipher;
   std::string label;
+  std::string copy_keys_from;      // a mirror of this repository
+  std::string from_password_file;  // its password
+  uint32_t retention_days = 0;     // object lock
+  std::string retention_mode = "governance";
 };
 
 int RunInit(const Globals& globals, const InitArgs& args) {
@@ -38,9 +43,20 @@ int RunInit(const Globals& globals, const InitArgs& args) {
   }
   if (!args.data_cipher.empty()) options.data_cipher(args.data_cipher);
   if (!args.label.empty()) options.key_label(args.label);
+  if (!globals.mirror.empty()) options.mirror(globals.mirror);
+  if (args.retention_days != 0) options.retention_lock(args.retention_days, args.retention_mode);
 
+  std::optional<coffer::api::Repo> source;
+  if (!args.copy_keys_from.empty()) {
+    source.emplace(coffer::api::Repo::Open(args.copy_keys_from,
+                                           SourceRepositoryPassword(args.from_password_file)));
+    options.copy_keys_from(source->handle());
+  }
   std::string password = RepositoryPassword(globals.password_file, /*confirm=*/true);
   coffer::api::Repo repo = coffer::api::Repo::Init(location, password, &options);
+  if (source && !globals.json && !globals.quiet)
+    std::printf("mirror of %s: same keys and chunking, packs copy without re-encryption\n",
+                args.copy_keys_from.c_str());
   nlohmann::json info = ParseJson(repo.info());
   if (globals.json) {
     PrintJson(info);
@@ -80,6 +96,20 @@ void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
          "aes-256-gcm or xchacha20-poly1305 (default: AES-GCM when the CPU accelerates it)")
       ->check(CLI::IsMember({"aes-256-gcm", "xchacha20-poly1305"}));
   sub->add_option("--label", args->label, "Label of the first key");
+  sub->add_option("--copy-keys-from", args->copy_keys_from,
+                  "Make a mirror of repository SRC: share its keys and chunking, so `copy` "
+                  "moves packs without re-encrypting (password: $COFFER_FROM_PASSWORD or "
+                  "--from-password-file)");
+  sub->add_option("--from-password-file", args->from_password_file,
+                  "Read the password of --copy-keys-from from the first line of FILE");
+  sub->add_option("--retention-lock", args->retention_days,
+                  "Object lock: upload every object under retention for DAYS days (S3 Object "
+                  "Lock, Azure immutability policy, GCS object retention; enable it on the "
+                  "bucket first, see README)")
+      ->check(CLI::Range(1, 36500));
+  sub->add_option("--retention-mode", args->retention_mode,
+                  "governance (default: privileged users may lift it) or compliance (nobody can)")
+      ->check(CLI::IsMember({"governance", "compliance"}));
   sub->add_option("--kdf-memory", args->kdf_memory_mib,
                   "Advanced: Argon2id memory in MiB for the first key (default 64)")
       ->check(CLI::Range(1, 4096))

@@ -16,8 +16,10 @@ std::string RepoLocation(const Globals& globals) {
 
 coffer::api::Repo OpenRepo(const Globals& globals) {
   std::string location = RepoLocation(globals);
-  coffer::api::Repo repo =
-      coffer::api::Repo::Open(location, RepositoryPassword(globals.password_file, false));
+  std::string password = RepositoryPassword(globals.password_file, false);
+  coffer::api::Repo repo = globals.mirror.empty()
+                               ? coffer::api::Repo::Open(location, password)
+                               : coffer::api::Repo::OpenMirrored(location, globals.mirror, password);
   repo.set_lock_wait(globals.lock_wait_seconds);
   return repo;
 }

@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
                  "azure://CONTAINER/PREFIX, gs://BUCKET/PREFIX or a coffer-server "
                  "https://HOST:PORT/NAME, credentials from the usual variables (see README)")
       ->envname("COFFER_REPOSITORY");
+  app.add_option("--mirror", globals.mirror,
+                 "A replica location: every object is also written there, failed replica "
+                 "writes are journaled for `coffer mirror sync`, and reads fall back to it "
+                 "when the repository's store is down")
+      ->envname("COFFER_MIRROR");
   app.add_option("--password-file", globals.password_file,
                  "Read the repository password from the first line of FILE");
   std::string cacert;
@@ -92,6 +97,8 @@ int main(int argc, char** argv) {
   cli::AddMaintenanceCommands(app, globals, command);
   cli::AddKeyCommands(app, globals, command);
   cli::AddAgentCommands(app, globals, command);
+  cli::AddCopyCommand(app, globals, command);
+  cli::AddMirrorCommands(app, globals, command);
 
   try {
     app.parse(argc, argv);

@@ -88,4 +88,11 @@ std::string NewPassword(const std::string& new_password_file) {
                 "set COFFER_NEW_PASSWORD or use --new-password-file FILE");
 }
 
+std::string SourceRepositoryPassword(const std::string& password_file) {
+  if (!password_file.empty()) return ReadPasswordFile(password_file);
+  if (const char* env = std::getenv("COFFER_FROM_PASSWORD"); env != nullptr && *env != '\0') return env;
+  return Prompt("Source repository password", false,
+                "set COFFER_FROM_PASSWORD or use --from-password-file FILE");
+}
+
 }  // namespace cli

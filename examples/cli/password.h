@@ -16,4 +16,9 @@ std::string RepositoryPassword(const std::string& password_file, bool confirm);
 // $COFFER_NEW_PASSWORD, else a prompt twice on the terminal.
 std::string NewPassword(const std::string& new_password_file);
 
+// The password of a second repository (copy --from-repo, init
+// --copy-keys-from): --from-password-file FILE, else $COFFER_FROM_PASSWORD,
+// else a prompt on the terminal.
+std::string SourceRepositoryPassword(const std::string& password_file);
+
 }  // namespace cli

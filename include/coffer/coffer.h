@@ -253,6 +253,21 @@ COFFER_API coffer_status coffer_init_options_set_data_cipher(coffer_init_options
 COFFER_API coffer_status coffer_init_options_set_key_label(coffer_init_options* opts,
                                                            const char* label, coffer_error** err);
 
+/* Object lock (immutability): every object the repository writes, except
+ * lock objects, is uploaded under retention for `days` days (1..36500; 0
+ * turns it off) in `mode` "governance" (privileged users may still lift it)
+ * or "compliance" (nobody can before it expires; NULL means governance).
+ * Stored in the config, so every client honours it. S3 uploads carry
+ * x-amz-object-lock-mode and -retain-until-date, Azure uploads a blob
+ * immutability policy, GCS uploads an object retention; the bucket or
+ * container must have the feature enabled first (see README). Prune never
+ * deletes an object still under retention and extends the retention of
+ * what it keeps. coffer_repo_init() fails with INVALID_ARGUMENT for a store
+ * that cannot lock objects (a local directory). */
+COFFER_API coffer_status coffer_init_options_set_retention_lock(coffer_init_options* opts,
+                                                                uint32_t days, const char* mode,
+                                                                coffer_error** err);
+
 /* Creates a new repository at `location` protected by `password` (non-empty)
  * and opens it. `opts` may be NULL for the defaults. On success *out is a new
  * handle to close with coffer_repo_close(); on failure *out is NULL.
@@ -275,7 +290,8 @@ COFFER_API void coffer_repo_close(coffer_repo* repo);
  *   {"location", "repo_id", "format_version", "created" (RFC 3339),
  *    "chunker": {"algorithm", "min_size", "avg_size", "max_size"},
  *    "data_cipher", "compression": {"codec", "level"}, "pack_size",
- *    "key_id", "write_only"}
+ *    "key_id", "write_only", "retention_lock": {"days", "mode"} (only with
+ *    an object lock, see coffer_init_options_set_retention_lock)}
  * write_only is true when the handle was opened with a write-only key (it
  * can back up but cannot read snapshots, trees or file data). */
 COFFER_API coffer_status coffer_repo_info(coffer_repo* repo, char** json_out, coffer_error** err);
@@ -525,7 +541,12 @@ COFFER_API coffer_status coffer_forget(coffer_repo* repo, const char* options_js
  * Result: {"dry_run", "snapshots", "packs_before", "packs_deleted",
  *          "packs_repacked", "packs_written", "unindexed_packs_deleted",
  *          "blobs_used", "blobs_removed", "bytes_before", "bytes_deleted",
- *          "bytes_written", "bytes_freed", "index_objects_replaced"} */
+ *          "bytes_written", "bytes_freed", "index_objects_replaced",
+ *          "objects_retained", "retention_extended"}
+ * With a retention lock (coffer_init_options_set_retention_lock) prune
+ * never deletes an object still under retention ("objects_retained": left
+ * for a later prune) and extends the retention of the packs, snapshots, key
+ * slots and config that stay ("retention_extended"). */
 COFFER_API coffer_status coffer_prune(coffer_repo* repo, const char* options_json,
                                       char** result_json, coffer_error** err);
 
@@ -582,6 +603,7 @@ COFFER_API coffer_status coffer_unlock(coffer_repo* repo, int remove_all, char**
  * (docs/POLICY.md describes every field):
  *   {"name": "laptop", "paths": ["/home/ann"], "includes": ["*.pdf"],
  *    "excludes": ["*.tmp"], "tags": ["laptop"], "repository": "s3://b/repo",
+ *    "mirror": "azure://replica/repo",
  *    "schedule": {"cron": "0 2 * * *", "time_zone": "Europe/Berlin"},
  *    "retention": {"keep_last": 3, "keep_hourly": 24, "keep_daily": 7,
  *                  "keep_weekly": 4, "keep_monthly": 12, "keep_yearly": 3,
@@ -818,6 +840,95 @@ COFFER_API coffer_status coffer_store_delete(coffer_store* store, const char* na
  * never containing credentials (free with coffer_free()). */
 COFFER_API coffer_status coffer_store_describe(coffer_store* store, char** description_out,
                                                coffer_error** err);
+
+/* ==========================================================================
+ * Replication
+ *
+ * Copies of every backup in a second region or at a second provider.
+ * A mirror is a repository made with coffer_init_options_set_copy_keys_from():
+ * it shares the source's keys (its own key slots and password), so blob ids,
+ * chunk boundaries and packs are the same, and copies between the two move
+ * packs as they are, never decrypted. Between unrelated repositories every
+ * blob is re-encrypted under the destination's keys.
+ *
+ * Thread-safety: serialised per handle; coffer_copy() uses both handles.
+ * ========================================================================== */
+
+/* Makes the repository that coffer_repo_init() creates a mirror of `source`
+ * (an open handle, full key): the same ID, index and data keys, the same
+ * chunker parameters, cipher, compression and pack size; a new repository id
+ * and a new key slot for the init password. PERMISSION_DENIED when `source`
+ * was opened with a write-only key. Chunker, cipher, compression and pack
+ * size set afterwards on `opts` override the copied values. */
+COFFER_API coffer_status coffer_init_options_set_copy_keys_from(coffer_init_options* opts,
+                                                                coffer_repo* source,
+                                                                coffer_error** err);
+
+/* Copies snapshots from `source` into `destination` with everything they
+ * reference, writing only what the destination lacks, in the order packs,
+ * index, snapshot (an interrupted copy leaves no snapshot that references
+ * missing data). Source objects are verified before they are written: packs
+ * and snapshot objects against their SHA-256 names (shared keys), blobs
+ * against their keyed ids (re-encryption). A snapshot already in the
+ * destination (the same object, or a copy recording it as "original") is
+ * skipped. Both handles need full keys; both repositories are held under
+ * shared locks. options_json (NULL for all snapshots):
+ *   {"snapshots": ["latest", "3fa2…"]}   ids, unique prefixes or "latest"
+ * Result: {"mode": "packs" | "reencrypt",
+ *          "snapshots": [{"source_id", "id" (in the destination), "skipped"}],
+ *          "snapshots_copied", "snapshots_skipped", "packs_copied",
+ *          "pack_bytes_copied", "blobs_copied", "blob_bytes_copied"
+ *          (plaintext), "blobs_present" (needed, already there),
+ *          "index_objects_written"}
+ * INVALID_ARGUMENT when both are the same repository; NOT_FOUND for a
+ * snapshot that matches nothing in the source; CORRUPT naming the object
+ * when source data does not verify. */
+COFFER_API coffer_status coffer_copy(coffer_repo* destination, coffer_repo* source,
+                                     const char* options_json, char** result_json,
+                                     coffer_error** err);
+
+/* A mirrored repository writes every object to its primary store and to a
+ * replica (another region or provider): writes succeed once the primary has
+ * them; a replica write is retried a few times and, if it still fails, the
+ * object's name is recorded in a journal on the primary (objects under
+ * mirror/pending/) for coffer_mirror_sync() to repeat. Reads use the primary
+ * and fall back to the replica while the primary cannot be reached, so a
+ * restore works with the primary down (lock objects then go to the replica
+ * only). Both locations must hold the same repository: create it with
+ * coffer_init_options_set_mirror(), or make the replica with
+ * coffer_init_options_set_copy_keys_from() and coffer_copy() and then let
+ * coffer_mirror_sync() keep it current. */
+
+/* coffer_repo_init() creates the repository at its location and at
+ * `mirror_location` at once, and returns a mirrored handle. */
+COFFER_API coffer_status coffer_init_options_set_mirror(coffer_init_options* opts,
+                                                        const char* mirror_location,
+                                                        coffer_error** err);
+
+/* coffer_repo_open() through a mirror store (see above). When the primary is
+ * down the repository is opened from the replica. */
+COFFER_API coffer_status coffer_repo_open_mirrored(const char* location, const char* mirror_location,
+                                                   const char* password, coffer_repo** out,
+                                                   coffer_error** err);
+
+/* Brings the replica of a mirrored handle up to date: repeats every
+ * journaled write or delete on the replica (dropping each entry once the
+ * replica matches), then compares the listings of both stores and copies
+ * what the replica lacks or holds with another size. Objects found only on
+ * the replica are counted, never deleted. Result:
+ *   {"journal_entries", "objects_copied", "bytes_copied", "objects_deleted",
+ *    "objects_checked", "extra_on_replica", "replica_failures" (replica
+ *    writes this handle had to journal)}
+ * INVALID_ARGUMENT when the handle is not mirrored; IO when either store
+ * cannot be reached (the journal is kept). */
+COFFER_API coffer_status coffer_mirror_sync(coffer_repo* repo, char** result_json,
+                                            coffer_error** err);
+
+/* {"mirrored": false} for a plain handle; for a mirrored one
+ * {"mirrored": true, "replica" (a description, no secrets), "pending"
+ *  (journal entries waiting for coffer_mirror_sync), "replica_failures"}. */
+COFFER_API coffer_status coffer_mirror_status(coffer_repo* repo, char** result_json,
+                                              coffer_error** err);
 
 /* ==========================================================================
  * Defaults and limits, as functions so that dynamically linked programs and

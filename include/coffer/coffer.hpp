@@ -190,6 +190,24 @@ class InitOptions {
     detail::Check(coffer_init_options_set_key_label(opts_.get(), label.c_str(), &err), &err);
     return *this;
   }
+  // A mirror of the open repository `source` (coffer_init_options_set_copy_keys_from).
+  InitOptions& copy_keys_from(coffer_repo* source) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_init_options_set_copy_keys_from(opts_.get(), source, &err), &err);
+    return *this;
+  }
+  // Object lock for every object (coffer_init_options_set_retention_lock).
+  InitOptions& retention_lock(uint32_t days, const std::string& mode = "governance") {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_init_options_set_retention_lock(opts_.get(), days, mode.c_str(), &err), &err);
+    return *this;
+  }
+  // Create the repository at a replica location too (coffer_init_options_set_mirror).
+  InitOptions& mirror(const std::string& mirror_location) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_init_options_set_mirror(opts_.get(), mirror_location.c_str(), &err), &err);
+    return *this;
+  }
   const coffer_init_options* get() const { return opts_.get(); }
 
  private:
@@ -352,7 +370,20 @@ class Repo {
     return Repo(repo);
   }
 
+  // Opens through a mirror store (coffer_repo_open_mirrored).
+  static Repo OpenMirrored(const std::string& location, const std::string& mirror_location,
+                           const std::string& password) {
+    coffer_repo* repo = nullptr;
+    coffer_error* err = nullptr;
+    detail::Check(coffer_repo_open_mirrored(location.c_str(), mirror_location.c_str(),
+                                            password.c_str(), &repo, &err),
+                  &err);
+    return Repo(repo);
+  }
+
   std::string info() { return Json(coffer_repo_info, handle()); }
+  std::string mirror_sync() { return Json(coffer_mirror_sync, handle()); }
+  std::string mirror_status() { return Json(coffer_mirror_status, handle()); }
 
   // Backup result JSON (see coffer_backup). A throwing callback's exception
   // is rethrown here.
@@ -432,6 +463,12 @@ class Repo {
   void set_kdf(uint64_t ops_limit, uint64_t mem_limit_bytes) {
     coffer_error* err = nullptr;
     detail::Check(coffer_repo_set_kdf(handle(), ops_limit, mem_limit_bytes, &err), &err);
+  }
+
+  // Copies snapshots from `source` into this repository (coffer_copy).
+  std::string copy_from(Repo& source, const std::string& options_json = "") {
+    return Json(coffer_copy, handle(), source.handle(),
+                options_json.empty() ? nullptr : options_json.c_str());
   }
 
   void set_lock_wait(int64_t seconds) {

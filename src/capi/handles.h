@@ -27,6 +27,7 @@ struct coffer_repo {
 
 struct coffer_init_options {
   coffer::InitOptions init;  // its KdfParams salt is replaced at init time
+  std::string mirror;        // replica location (coffer_init_options_set_mirror)
 };
 
 struct CofferCallbacks {

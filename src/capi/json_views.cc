@@ -131,7 +131,7 @@ json KeyJson(const KeySlotEntry& key) {
 
 json RepoInfoJson(const std::string& location, const Repository& repo) {
   const RepoConfig& c = repo.config();
-  return json{
+  json out = json{
       {"location", location},
       {"repo_id", c.repo_id.Hex()},
       {"format_version", c.version},
@@ -148,6 +148,10 @@ json RepoInfoJson(const std::string& location, const Repository& repo) {
       {"pack_size", c.pack_size},
       {"key_id", repo.key_slot_id().Hex()},
       {"write_only", !repo.keys().can_read()}};
+  if (c.object_lock)
+    out["retention_lock"] = {{"days", c.object_lock->days},
+                             {"mode", std::string(RetentionModeName(c.object_lock->mode))}};
+  return out;
 }
 
 }  // namespace coffer::capi

@@ -153,7 +153,9 @@ COFFER_API coffer_status coffer_prune(coffer_repo* repo, const char* options_jso
                 {"bytes_deleted", r.bytes_deleted},
                 {"bytes_written", r.bytes_written},
                 {"bytes_freed", r.bytes_freed()},
-                {"index_objects_replaced", r.index_objects_replaced}};
+                {"index_objects_replaced", r.index_objects_replaced},
+                {"objects_retained", r.objects_retained},
+                {"retention_extended", r.retention_extended}};
     return ReturnJson(out, result_json);
   });
 }

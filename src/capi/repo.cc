@@ -7,6 +7,7 @@
 #include "capi/error.h"
 #include "capi/handles.h"
 #include "capi/json_views.h"
+#include "capi/mirror.h"
 #include "capi/output.h"
 #include "base/cache_dir.h"
 #include "store/store_registry.h"
@@ -46,7 +47,7 @@ COFFER_API coffer_status coffer_repo_init(const char* location, const char* pass
     kdf.ops_limit = init.kdf.ops_limit;
     kdf.mem_limit = init.kdf.mem_limit;
     init.kdf = std::move(kdf);
-    auto store = coffer::OpenStore(location);
+    auto store = coffer::capi::OpenRepoStore(location, opts != nullptr ? opts->mirror : "");
     if (!store.ok()) return Fail(err, store.status());
     auto repo = coffer::Repository::Init(std::move(*store), password, init);
     if (!repo.ok()) return Fail(err, repo.status());

@@ -4,6 +4,9 @@
 #include "base/status_macros.h"
 #include "repo/lock.h"
 #include "repo/object_kind.h"
+#include "store/object_lock.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace coffer {
 
@@ -34,6 +37,24 @@ absl::StatusOr<ForgetResult> RunForget(Repository& repo, const ForgetOptions& op
       for (auto& d : decisions) {
         if (!d.keep) remove.insert(*Id::FromHex(d.id));
         result.decisions.push_back(std::move(d));
+      }
+    }
+  }
+  // With an object lock, a snapshot still under retention cannot be deleted:
+  // say so before deleting anything, rather than stopping half-way.
+  if (repo.config().object_lock && !options.dry_run) {
+    if (ObjectLockable* lockable = ObjectLockOf(repo.store())) {
+      const absl::Time now = absl::Now();
+      for (const auto& d : result.decisions) {
+        if (d.keep) continue;
+        auto until = lockable->RetainedUntil(SnapshotName(*Id::FromHex(d.id)));
+        if (absl::IsNotFound(until.status())) continue;
+        if (!until.ok()) return Annotate(until.status(), "reading snapshot retention (nothing was forgotten)");
+        if (*until > now)
+          return absl::PermissionDeniedError(absl::StrCat(
+              "snapshot ", d.id.substr(0, 8), " is under object lock retention until ",
+              absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *until, absl::UTCTimeZone()),
+              "; nothing was forgotten"));
       }
     }
   }

@@ -11,6 +11,7 @@
 #include "repo/lock.h"
 #include "repo/object_kind.h"
 #include "repo/pack.h"
+#include "store/object_lock.h"
 
 namespace coffer {
 namespace {
@@ -38,6 +39,9 @@ class Pruner {
   absl::Status Repack(std::vector<PackContents>& new_packs);
   absl::Status FlushPack(std::unique_ptr<PackBuilder>& builder, std::vector<PackContents>& new_packs);
   absl::Status WriteIndex(const std::vector<PackContents>& packs);
+  absl::Status ApplyRetention();
+  absl::Status ExtendRetention();
+  bool Retained(const std::string& name, absl::Status& error);
 
   Repository& repo_;
   const PruneOptions& options_;
@@ -46,7 +50,72 @@ class Pruner {
   absl::flat_hash_set<Id> used_;   // trees and data blobs referenced by snapshots
   absl::flat_hash_map<Id, PackPlan> packs_;
   std::vector<Id> unindexed_;      // packs on the store no index names
+  ObjectLockable* lockable_ = nullptr;  // set when the repository has an object lock
+  absl::Time now_ = absl::Now();
+  absl::flat_hash_set<Id> retained_index_;  // old index objects that cannot be deleted yet
 };
+
+// True when the store protects `name` beyond now (it must not be deleted).
+bool Pruner::Retained(const std::string& name, absl::Status& error) {
+  auto until = lockable_->RetainedUntil(name);
+  if (!until.ok()) {
+    if (!absl::IsNotFound(until.status()) && error.ok()) error = until.status();
+    return false;
+  }
+  return *until > now_;
+}
+
+// Turns deletions the lock forbids into keeps. Index objects still under
+// retention stay, and so does every pack they name (deleting one would leave
+// an index entry pointing nowhere).
+absl::Status Pruner::ApplyRetention() {
+  absl::Status error;
+  absl::flat_hash_set<Id> protected_packs;
+  for (const auto& o : index_.objects) {
+    if (!Retained(IndexName(o.id), error)) continue;
+    retained_index_.insert(o.id);
+    for (const PackContents& p : o.content.packs) protected_packs.insert(p.pack);
+  }
+  for (auto& [id, plan] : packs_) {
+    if (plan.fate == PackFate::kKeep) continue;
+    if (!protected_packs.contains(id) && !Retained(PackName(id), error)) continue;
+    result_.objects_retained++;
+    result_.bytes_deleted -= std::min(result_.bytes_deleted, plan.size);
+    if (plan.fate == PackFate::kRepack) result_.packs_repacked--;
+    else if (plan.entries.empty()) result_.unindexed_packs_deleted--;
+    else result_.packs_deleted--;
+    plan.fate = PackFate::kKeep;  // an unused one leaves the index: deleted once it expires
+  }
+  result_.objects_retained += retained_index_.size();
+  if (!error.ok())
+    return Annotate(error, "reading object retention (nothing was deleted)");
+  return absl::OkStatus();
+}
+
+// Everything that stays and that a snapshot needs is kept under retention
+// for another full period (only when less than half of it is left).
+absl::Status Pruner::ExtendRetention() {
+  const ObjectLockPolicy& policy = *repo_.config().object_lock;
+  const absl::Time until = RetainUntil(policy, now_);
+  const absl::Time soon = now_ + absl::Hours(12) * policy.days;
+  std::vector<std::string> names{std::string(kConfigName)};
+  for (const auto& [id, plan] : packs_)
+    if (plan.fate == PackFate::kKeep && !plan.used.empty()) names.push_back(PackName(id));
+  for (std::string_view prefix : {kSnapshotsPrefix, kKeysPrefix})
+    COFFER_RETURN_IF_ERROR(repo_.store().List(prefix, [&](const ObjectInfo& info) {
+      names.push_back(info.name);
+      return absl::OkStatus();
+    }));
+  for (const std::string& name : names) {
+    auto current = lockable_->RetainedUntil(name);
+    if (absl::IsNotFound(current.status())) continue;
+    if (!current.ok()) return Annotate(current.status(), "reading object retention");
+    if (*current >= soon) continue;
+    COFFER_RETURN_IF_ERROR(Annotate(lockable_->ExtendRetention(name, until), "extending retention"));
+    result_.retention_extended++;
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Pruner::MarkUsed(const Id& tree_id, const Id& snapshot) {
   if (!used_.insert(tree_id).second) return absl::OkStatus();
@@ -201,6 +270,11 @@ absl::StatusOr<PruneResult> Pruner::Run() {
   result_.snapshots = snapshots.size();
   for (const auto& s : snapshots) COFFER_RETURN_IF_ERROR(MarkUsed(s.snapshot.tree, s.id));
   COFFER_RETURN_IF_ERROR(Plan());
+  if (repo_.config().object_lock) {
+    lockable_ = ObjectLockOf(repo_.store());
+    if (lockable_) COFFER_RETURN_IF_ERROR(ApplyRetention());
+  }
+  if (lockable_ && !options_.dry_run) COFFER_RETURN_IF_ERROR(ExtendRetention());
   bool nothing_to_do = std::all_of(packs_.begin(), packs_.end(),
                                    [](const auto& p) { return p.second.fate == PackFate::kKeep; });
   if (options_.dry_run || nothing_to_do) return result_;
@@ -208,13 +282,14 @@ absl::StatusOr<PruneResult> Pruner::Run() {
   std::vector<PackContents> new_index;
   COFFER_RETURN_IF_ERROR(Repack(new_index));
   for (const auto& [id, plan] : packs_)
-    if (plan.fate == PackFate::kKeep) new_index.push_back({id, plan.used});
+    if (plan.fate == PackFate::kKeep && !plan.used.empty()) new_index.push_back({id, plan.used});
   std::sort(new_index.begin(), new_index.end(),
             [](const PackContents& a, const PackContents& b) { return a.pack < b.pack; });
   COFFER_RETURN_IF_ERROR(WriteIndex(new_index));
   // Nothing is deleted unless our lock is still certainly ours.
   COFFER_RETURN_IF_ERROR(lock->Check());
   for (const auto& o : index_.objects) {
+    if (retained_index_.contains(o.id)) continue;  // under retention: stays, with its packs
     absl::Status s = repo_.store().Delete(IndexName(o.id));
     if (!s.ok() && !absl::IsNotFound(s)) return s;
     result_.index_objects_replaced++;

@@ -8,6 +8,11 @@
 //      interrupted backup) are deleted, the rest are kept;
 //   3. writes new packs, then new index objects that supersede all old ones,
 //      then deletes the old index objects, and only then the packs.
+// With an object lock (config object_lock) it never tries to delete an
+// object still under retention: such packs are kept (unindexed when
+// unused, so a later prune deletes them), and packs that an index object
+// still under retention names are kept as they are; packs, snapshots, key
+// slots and the config that stay get their retention extended.
 // A crash at any point leaves every snapshot restorable: packs are deleted
 // only after no index object names them any more. Anything that looks
 // damaged (an unreadable index object, snapshot or tree, a used blob whose
@@ -40,6 +45,12 @@ struct PruneResult {
   uint64_t bytes_deleted = 0;  // packs deleted (including repacked originals)
   uint64_t bytes_written = 0;  // new packs
   uint64_t index_objects_replaced = 0;
+  // Object lock (repositories with a retention lock): objects prune would
+  // have deleted but left because their retention has not expired (a later
+  // prune deletes them), and objects whose retention was extended because
+  // they are still needed.
+  uint64_t objects_retained = 0;
+  uint64_t retention_extended = 0;
   bool dry_run = false;
   uint64_t bytes_freed() const { return bytes_deleted > bytes_written ? bytes_deleted - bytes_written : 0; }
 };

@@ -35,7 +35,7 @@ absl::StatusOr<Policy> PolicyFromJson(const nlohmann::json& doc) {
   if (s.ok())
     s = RejectUnknownPolicyFields(
         doc, "",
-        {"name", "paths", "includes", "excludes", "tags", "repository", "schedule", "retention"});
+        {"name", "paths", "includes", "excludes", "tags", "repository", "mirror", "schedule", "retention"});
   if (!s.ok()) return s;
   Policy policy;
   s = ReadPolicyString(doc, "", "name", &policy.name, /*allow_empty=*/true);
@@ -44,6 +44,7 @@ absl::StatusOr<Policy> PolicyFromJson(const nlohmann::json& doc) {
   if (s.ok()) s = ReadPolicyStringList(doc, "", "excludes", &policy.excludes);
   if (s.ok()) s = ReadPolicyStringList(doc, "", "tags", &policy.tags);
   if (s.ok()) s = ReadPolicyString(doc, "", "repository", &policy.repository);
+  if (s.ok()) s = ReadPolicyString(doc, "", "mirror", &policy.mirror);
   if (s.ok()) s = ReadSchedule(doc, &policy.schedule);
   if (!s.ok()) return s;
   // Without a time zone of its own, retention counts days where the
@@ -87,6 +88,7 @@ std::string PolicyToJson(const Policy& policy, int indent) {
   out["excludes"] = policy.excludes;
   out["tags"] = policy.tags;
   if (!policy.repository.empty()) out["repository"] = policy.repository;
+  if (!policy.mirror.empty()) out["mirror"] = policy.mirror;
   if (!policy.schedule.cron.empty() || policy.schedule.time_zone != Schedule().time_zone) {
     nlohmann::ordered_json schedule = nlohmann::ordered_json::object();
     if (!policy.schedule.cron.empty()) schedule["cron"] = policy.schedule.cron;
@@ -100,7 +102,7 @@ std::string PolicyToJson(const Policy& policy, int indent) {
 bool LooksLikePolicyObject(const nlohmann::json& doc) {
   if (!doc.is_object()) return false;
   for (const char* key :
-       {"name", "paths", "includes", "excludes", "tags", "repository", "schedule", "retention"})
+       {"name", "paths", "includes", "excludes", "tags", "repository", "mirror", "schedule", "retention"})
     if (doc.contains(key)) return true;
   return false;
 }

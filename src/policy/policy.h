@@ -37,6 +37,7 @@ struct Policy {
   std::vector<std::string> excludes;
   std::vector<std::string> tags;
   std::string repository;  // empty: not named by the policy
+  std::string mirror;      // a replica every object is also written to; empty: none
   Schedule schedule;
   RetentionRules retention;
 

@@ -33,6 +33,9 @@ absl::Status ValidateConfig(const RepoConfig& c) {
     return absl::InvalidArgumentError(
         absl::StrCat("pack size ", c.pack_size, " is out of range (1 MiB to 1 GiB)"));
   }
+  if (c.object_lock && (c.object_lock->days < 1 || c.object_lock->days > 36500))
+    return absl::InvalidArgumentError(
+        absl::StrCat("object lock retention of ", c.object_lock->days, " days is out of range (1 to 36500)"));
   return absl::OkStatus();
 }
 
@@ -50,6 +53,9 @@ Bytes EncryptConfig(const RepoConfig& c, const Key32& index_key) {
       {"pack_size", c.pack_size},
       {"created_unix", c.created_unix},
   };
+  if (c.object_lock)
+    j["object_lock"] = {{"days", c.object_lock->days},
+                        {"mode", std::string(RetentionModeName(c.object_lock->mode))}};
   return Seal(Cipher::kXChaCha20Poly1305, index_key, AsBytes(j.dump()), AsBytes(kConfigAad));
 }
 
@@ -74,6 +80,12 @@ absl::StatusOr<RepoConfig> ParseConfig(ByteView json) {
     c.compression.level = Int<int>(j.at("compression").at("level"));
     c.pack_size = Int<uint32_t>(j.at("pack_size"));
     c.created_unix = Int<int64_t>(j.at("created_unix"));
+    if (j.contains("object_lock")) {
+      const auto& lock = j.at("object_lock");
+      auto mode = ParseRetentionMode(lock.at("mode").get<std::string>());
+      if (!mode) return absl::DataLossError("config: unknown object_lock.mode");
+      c.object_lock = ObjectLockPolicy{Int<uint32_t>(lock.at("days")), *mode};
+    }
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat("config: malformed: ", e.what()));
   }

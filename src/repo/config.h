@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -12,6 +13,7 @@
 #include "crypto/aead.h"
 #include "crypto/secret.h"
 #include "store/store.h"
+#include "store/object_lock.h"
 
 namespace coffer {
 
@@ -29,6 +31,9 @@ struct RepoConfig {
   Compression compression;                  // default for new blobs
   uint32_t pack_size = kDefaultPackSize;    // target size of a pack
   int64_t created_unix = 0;
+  // Object lock: every object but locks is written with retention (store
+  // support required); absent in repositories without it.
+  std::optional<ObjectLockPolicy> object_lock;
 };
 
 // Checks ranges (chunker params, pack size 1 MiB..1 GiB, known version and

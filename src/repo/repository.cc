@@ -59,9 +59,22 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<Sto
   config.compression = options.compression;
   config.pack_size = options.pack_size != 0 ? options.pack_size : store->DefaultPackSize();
   config.created_unix = absl::ToUnixSeconds(absl::Now());
+  config.object_lock = options.object_lock;
   COFFER_RETURN_IF_ERROR(ValidateConfig(config));
+  if (config.object_lock) {
+    // Before the first object: the key slot and config are retained too.
+    ObjectLockable* lockable = ObjectLockOf(*store);
+    absl::Status s = lockable ? lockable->EnableObjectLock(*config.object_lock)
+                              : absl::UnimplementedError("not supported");
+    if (!s.ok())
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--retention-lock: ", store->Describe(), " cannot lock objects (", s.message(),
+          "); object lock needs S3, Azure Blob or GCS"));
+  }
 
-  MasterKeys keys = MasterKeys::Generate();
+  MasterKeys keys = options.keys ? *options.keys : MasterKeys::Generate();
+  if (!keys.can_read())
+    return absl::InvalidArgumentError("a mirror needs the source's full keys, not a write-only key");
   KeySlotInfo info = options.slot_info;
   if (info.host.empty()) info.host = CurrentHostName();
   if (info.user.empty()) info.user = CurrentUserName();
@@ -110,6 +123,14 @@ absl::StatusOr<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<Sto
     }
     auto slot_id = IdFromObjectName(name);
     COFFER_ASSIGN_OR_RETURN(RepoConfig config, DecryptConfig(*config_data, keys->index_key));
+    if (config.object_lock) {
+      // A store that cannot lock (a local copy of the repository) still
+      // opens: it has no retention to honour.
+      if (ObjectLockable* lockable = ObjectLockOf(*store)) {
+        absl::Status s = lockable->EnableObjectLock(*config.object_lock);
+        if (!s.ok() && !absl::IsUnimplemented(s)) return s;
+      }
+    }
     return std::unique_ptr<Repository>(
         new Repository(std::move(store), std::move(*keys), config, slot_id.value_or(Id{})));
   }

@@ -38,6 +38,11 @@ struct InitOptions {
   uint32_t pack_size = 0;  // 0: the store's DefaultPackSize()
   KdfParams kdf = NewKdfParams();
   KeySlotInfo slot_info;  // host/user filled in when empty
+  // A mirror: the keys of another repository instead of new ones, so blob
+  // ids, chunk boundaries and packs are interchangeable (see engine/copy.h).
+  std::optional<MasterKeys> keys;
+  // Object lock for every object written (stored in the config).
+  std::optional<ObjectLockPolicy> object_lock;
 };
 
 // What LoadIndex read, for operations that need every index object as it

@@ -54,6 +54,7 @@ Bytes EncryptSnapshot(const Snapshot& s, Cipher cipher, const Key32& repo_public
             {"partial", s.partial},   {"summary", SummaryToJson(s.summary)},
             {"errors", errors},       {"program_version", s.program_version}};
   if (s.parent) j["parent"] = s.parent->Hex();
+  if (s.original) j["original"] = s.original->Hex();
   // Paths and error texts may hold bytes that are not UTF-8; replace rather than fail.
   std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
 
@@ -90,6 +91,7 @@ absl::StatusOr<Snapshot> ParseSnapshot(ByteView text) {
     if (!tree) return absl::DataLossError("snapshot: malformed tree id");
     s.tree = *tree;
     if (j.contains("parent")) s.parent = Id::FromHex(j["parent"].get<std::string>());
+    if (j.contains("original")) s.original = Id::FromHex(j["original"].get<std::string>());
     s.partial = j.value("partial", false);
     if (j.contains("summary")) s.summary = SummaryFromJson(j["summary"]);
     for (const json& e : j.value("errors", json::array()))

@@ -42,6 +42,9 @@ struct Snapshot {
   std::vector<std::string> paths;
   std::vector<std::string> tags;
   std::optional<Id> parent;
+  // Set by copy between repositories with different keys: the snapshot's id
+  // in the repository it was copied from (lets a later copy skip it).
+  std::optional<Id> original;
   Id tree;
   bool partial = false;  // some files could not be read
   SnapshotSummary summary;

@@ -12,6 +12,8 @@
 //   go through RedactUrl (no query) and Azure's text through ScrubSecrets.
 #include "store/azure_store.h"
 
+#include "store/object_lock.h"
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -96,7 +98,7 @@ std::pair<std::string, std::string> SasSignature(std::string_view sas) {
   return {};
 }
 
-class AzureStore : public Store {
+class AzureStore : public Store, public ObjectLockable {
  public:
   AzureStore(AzureStoreOptions options, AzureEndpoint endpoint, Bytes key, std::string sas,
              std::string account, std::unique_ptr<HttpClient> http)
@@ -176,6 +178,43 @@ class AzureStore : public Store {
           StoreCat("asked for ", length, " bytes at ", offset, ", got ", out.size()));
     }
     return out;
+  }
+
+  // Object lock: a blob immutability policy on every new blob (version-level
+  // immutability must be enabled on the container or account).
+  absl::Status EnableObjectLock(const ObjectLockPolicy& policy) override {
+    std::lock_guard guard(lock_mu_);
+    lock_policy_ = policy;
+    return absl::OkStatus();
+  }
+
+  // Get Blob Properties reports the policy in x-ms-immutability-policy-until-date.
+  absl::StatusOr<absl::Time> RetainedUntil(std::string_view name) override {
+    COFFER_RETURN_IF_ERROR(CheckName(name));
+    COFFER_ASSIGN_OR_RETURN(HttpResponse response,
+                            Perform(BlobCall("Get Blob Properties", "HEAD", name)));
+    std::optional<std::string_view> until = response.Header("x-ms-immutability-policy-until-date");
+    if (!until) return absl::InfinitePast();
+    absl::StatusOr<absl::Time> parsed = ParseAzureImmutabilityDate(*until);
+    if (!parsed.ok())
+      return ObjectError(absl::StatusCode::kUnavailable, description_, name,
+                         std::string(parsed.status().message()));
+    return parsed;
+  }
+
+  // Set Blob Immutability Policy (PUT ?comp=immutabilityPolicies).
+  absl::Status ExtendRetention(std::string_view name, absl::Time until) override {
+    COFFER_RETURN_IF_ERROR(CheckName(name));
+    RetentionMode mode;
+    {
+      std::lock_guard guard(lock_mu_);
+      if (!lock_policy_) return absl::FailedPreconditionError("object lock is not enabled on " + description_);
+      mode = lock_policy_->mode;
+    }
+    Call call = BlobCall("Set Blob Immutability Policy", "PUT", name);
+    call.query = {{"comp", "immutabilityPolicies"}};
+    for (auto& [k, v] : AzureImmutabilityHeaders(mode, until)) call.headers.emplace_back(k, v);
+    return Perform(call).status();
   }
 
   absl::StatusOr<ObjectInfo> Stat(std::string_view name) override {
@@ -270,6 +309,13 @@ class AzureStore : public Store {
     return CheckObjectRange(description_, name, info.size, offset, length);
   }
 
+  void AddLockHeaders(std::string_view name, AzurePairs& headers) {
+    std::lock_guard guard(lock_mu_);
+    if (!lock_policy_ || !IsRetainedObject(name)) return;
+    for (auto& [k, v] : AzureImmutabilityHeaders(lock_policy_->mode, RetainUntil(*lock_policy_, absl::Now())))
+      headers.emplace_back(k, v);
+  }
+
   bool ContainerExists() {
     Call call;
     call.operation = "List Blobs";
@@ -285,6 +331,7 @@ class AzureStore : public Store {
       call.headers = {{"Content-Type", std::string(kOctetStream)},
                       {"Content-MD5", Md5Base64(data)},
                       {"x-ms-blob-type", "BlockBlob"}};
+      AddLockHeaders(name, call.headers);
       call.body = data;
       call.create_only = create_only;
       return Perform(call).status();
@@ -343,6 +390,7 @@ class AzureStore : public Store {
                     {"Content-MD5", Md5Base64(AsBytes(list))},
                     {"x-ms-blob-content-md5", Md5Base64(data)},
                     {"x-ms-blob-content-type", std::string(kOctetStream)}};
+    AddLockHeaders(name, call.headers);  // the policy applies to the committed blob
     call.body = AsBytes(list);
     call.create_only = create_only;
     return Perform(call).status();
@@ -430,6 +478,8 @@ class AzureStore : public Store {
   const std::string blob_prefix_;  // options_.prefix + "/", or "".
   const std::string description_;
   const std::unique_ptr<HttpClient> http_;
+  std::mutex lock_mu_;
+  std::optional<ObjectLockPolicy> lock_policy_;  // guarded by lock_mu_
 };
 
 absl::Status CheckLimits(const AzureStoreOptions& options) {

@@ -139,6 +139,7 @@ absl::StatusOr<std::string> GcsUploadMetadata(const GcsUpload& upload) {
                    {"contentType", "application/octet-stream"},
                    {"crc32c", upload.crc32c},
                    {"md5Hash", upload.md5}};
+  if (!upload.retention.empty()) metadata["retention"] = json::parse(upload.retention);
   try {
     return metadata.dump();
   } catch (const json::type_error&) {

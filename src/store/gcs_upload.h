@@ -50,9 +50,11 @@ struct GcsUpload {
   std::string crc32c;      // Crc32cBase64(data)
   std::string md5;         // Md5Base64(data)
   bool if_absent = false;  // Adds ifGenerationMatch=0: create only, 412 if it exists.
+  std::string retention;   // Object lock: the "retention" member's JSON, or empty.
 };
 
-// The resource's metadata JSON (name, contentType, crc32c, md5Hash) for
+// The resource's metadata JSON (name, contentType, crc32c, md5Hash, and
+// retention when set) for
 // `upload`; InvalidArgument when the name is not valid UTF-8.
 absl::StatusOr<std::string> GcsUploadMetadata(const GcsUpload& upload);
 

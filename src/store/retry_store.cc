@@ -1,5 +1,7 @@
 #include "store/retry_store.h"
 
+#include "store/object_lock.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -25,7 +27,7 @@ std::string FormatSeconds(std::chrono::steady_clock::duration elapsed) {
   return text;
 }
 
-class RetryStore final : public Store {
+class RetryStore final : public Store, public ObjectLockable {
  public:
   RetryStore(std::unique_ptr<Store> inner, RetryOptions options)
       : inner_(std::move(inner)), options_(std::move(options)) {
@@ -36,6 +38,30 @@ class RetryStore final : public Store {
 
   absl::Status Put(std::string_view name, ByteView data) override {
     return Run([&](int) { return inner_->Put(name, data); });
+  }
+
+  // Object lock: forwarded to the wrapped store (retried like any call).
+  absl::Status EnableObjectLock(const ObjectLockPolicy& policy) override {
+    ObjectLockable* inner = ObjectLockOf(*inner_);
+    if (!inner) return absl::UnimplementedError(inner_->Describe() + " cannot lock objects");
+    return inner->EnableObjectLock(policy);
+  }
+  absl::StatusOr<absl::Time> RetainedUntil(std::string_view name) override {
+    ObjectLockable* inner = ObjectLockOf(*inner_);
+    if (!inner) return absl::InfinitePast();
+    absl::Time result = absl::InfinitePast();
+    absl::Status status = Run([&](int) -> absl::Status {
+      auto got = inner->RetainedUntil(name);
+      if (got.ok()) result = *got;
+      return got.status();
+    });
+    if (!status.ok()) return status;
+    return result;
+  }
+  absl::Status ExtendRetention(std::string_view name, absl::Time until) override {
+    ObjectLockable* inner = ObjectLockOf(*inner_);
+    if (!inner) return absl::UnimplementedError(inner_->Describe() + " cannot lock objects");
+    return Run([&](int) { return inner->ExtendRetention(name, until); });
   }
 
   absl::Status PutIfAbsent(std::string_view name, ByteView data) override {

@@ -20,8 +20,9 @@ constexpr uint64_t kMaxParts = 10000;
 class MultipartUpload {
  public:
   MultipartUpload(const S3Client& client, const std::string& key, std::string_view name,
-                  ByteView data)
-      : client_(client),
+                  ByteView data, const HttpHeaders& create_headers)
+      : create_headers_(create_headers),
+        client_(client),
         key_(key),
         name_(name),
         data_(data),
@@ -43,6 +44,7 @@ class MultipartUpload {
     call.method = "POST";
     call.key = key_;
     call.query = {{"uploads", ""}};
+    call.headers = create_headers_;
     call.object = name_;
     COFFER_ASSIGN_OR_RETURN(HttpResponse response, client_.Send(call));
     absl::StatusOr<std::string> id = ParseS3InitiateMultipartUpload(AsChars(response.body));
@@ -141,6 +143,7 @@ class MultipartUpload {
                        StoreCat(what, ": ", std::string(status.message())));
   }
 
+  const HttpHeaders create_headers_;  // first: initialised before the others
   const S3Client& client_;
   const std::string& key_;
   const std::string_view name_;
@@ -163,8 +166,8 @@ uint64_t S3EffectivePartSize(uint64_t object_size, uint64_t part_size) {
 }
 
 absl::Status S3MultipartPut(const S3Client& client, const std::string& key, std::string_view name,
-                            ByteView data, bool if_absent) {
-  MultipartUpload upload(client, key, name, data);
+                            ByteView data, bool if_absent, const HttpHeaders& create_headers) {
+  MultipartUpload upload(client, key, name, data, create_headers);
   return upload.Run(if_absent);
 }
 

@@ -21,7 +21,8 @@ uint64_t S3EffectivePartSize(uint64_t object_size, uint64_t part_size);
 
 // Uploads `data` as `key` (object `name` in messages). With `if_absent`, the
 // completion carries "If-None-Match: *" and a 412 answer is AlreadyExists.
+// `create_headers` go on CreateMultipartUpload (object lock retention).
 absl::Status S3MultipartPut(const S3Client& client, const std::string& key, std::string_view name,
-                            ByteView data, bool if_absent);
+                            ByteView data, bool if_absent, const HttpHeaders& create_headers = {});
 
 }  // namespace coffer

@@ -3,6 +3,8 @@
 // uploads).
 #include "store/s3_store.h"
 
+#include "store/object_lock.h"
+
 #include <charconv>
 #include <condition_variable>
 #include <limits>
@@ -97,7 +99,7 @@ class NameLocks {
   std::set<std::string> busy_;
 };
 
-class S3Store final : public Store {
+class S3Store final : public Store, public ObjectLockable {
  public:
   explicit S3Store(std::unique_ptr<S3Client> client)
       : client_(std::move(client)),
@@ -117,6 +119,50 @@ class S3Store final : public Store {
     if (existing.ok()) return AlreadyExists(name);
     if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
     return Upload(name, data, /*if_absent=*/true);
+  }
+
+  // Object lock (S3 Object Lock; the bucket must have it enabled).
+  absl::Status EnableObjectLock(const ObjectLockPolicy& policy) override {
+    std::lock_guard guard(lock_mu_);
+    lock_policy_ = policy;
+    return absl::OkStatus();
+  }
+
+  // GetObjectRetention. An object without retention answers 404
+  // NoSuchObjectLockConfiguration.
+  absl::StatusOr<absl::Time> RetainedUntil(std::string_view name) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(Describe(), name));
+    S3Call call = ObjectCall("GET", name);
+    call.query = {{"retention", ""}};
+    call.operation = "reading the object's retention";
+    call.pass_statuses = {404};
+    COFFER_ASSIGN_OR_RETURN(HttpResponse response, client_->Send(call));
+    if (response.status == 404) {
+      if (AsChars(response.body).find("NoSuchObjectLockConfiguration") != std::string_view::npos)
+        return absl::InfinitePast();
+      return ObjectError(absl::StatusCode::kNotFound, Describe(), name, "not found");
+    }
+    absl::StatusOr<absl::Time> until = ParseS3RetentionXml(AsChars(response.body));
+    if (!until.ok()) return ObjectError(absl::StatusCode::kUnavailable, Describe(), name, std::string(until.status().message()));
+    return until;
+  }
+
+  // PutObjectRetention with the policy's mode (S3 requires Content-MD5).
+  absl::Status ExtendRetention(std::string_view name, absl::Time until) override {
+    COFFER_RETURN_IF_ERROR(CheckObjectName(Describe(), name));
+    RetentionMode mode;
+    {
+      std::lock_guard guard(lock_mu_);
+      if (!lock_policy_) return absl::FailedPreconditionError("object lock is not enabled on " + Describe());
+      mode = lock_policy_->mode;
+    }
+    const std::string body = S3RetentionXml(mode, until);
+    S3Call call = ObjectCall("PUT", name);
+    call.query = {{"retention", ""}};
+    call.operation = "extending the object's retention";
+    call.headers = {{"Content-MD5", Md5Base64(AsBytes(body))}, {"Content-Type", "application/xml"}};
+    call.body = AsBytes(body);
+    return client_->Send(call).status();
   }
 
   absl::StatusOr<Bytes> Get(std::string_view name) override {
@@ -272,12 +318,22 @@ class S3Store final : public Store {
     return ObjectError(absl::StatusCode::kAlreadyExists, Describe(), name, "already exists");
   }
 
+  // Object lock headers for a new object, when enabled (object_lock.h).
+  HttpHeaders LockHeaders(std::string_view name) {
+    std::lock_guard guard(lock_mu_);
+    if (!lock_policy_ || !IsRetainedObject(name)) return {};
+    return S3ObjectLockHeaders(lock_policy_->mode, RetainUntil(*lock_policy_, absl::Now()));
+  }
+
   absl::Status Upload(std::string_view name, ByteView data, bool if_absent) {
     const S3StoreOptions& options = client_->options();
+    HttpHeaders lock = LockHeaders(name);
     if (data.size() > std::min(options.multipart_threshold, kMaxSinglePut))
-      return S3MultipartPut(*client_, KeyOf(name), name, data, if_absent);
+      return S3MultipartPut(*client_, KeyOf(name), name, data, if_absent, lock);
     S3Call call = ObjectCall("PUT", name);
+    // Content-MD5 always: S3 requires it (or a checksum) on object lock PUTs.
     call.headers = {{"Content-MD5", Md5Base64(data)}};
+    call.headers.insert(call.headers.end(), lock.begin(), lock.end());
     if (if_absent) {
       call.headers.emplace_back("If-None-Match", "*");
       call.pass_statuses = {412};
@@ -365,6 +421,8 @@ class S3Store final : public Store {
   const std::unique_ptr<S3Client> client_;
   const std::string key_prefix_;  // "" or "prefix/".
   NameLocks put_if_absent_locks_;
+  std::mutex lock_mu_;
+  std::optional<ObjectLockPolicy> lock_policy_;  // guarded by lock_mu_
 };
 
 }  // namespace
