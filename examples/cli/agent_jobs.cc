@@ -117,6 +117,9 @@ coffer::api::Repo JobRunner::Open(const std::string& location) {
 
 void JobRunner::ReportStats(coffer::api::Repo& repo, const std::string& location) {
   nlohmann::json info = nlohmann::json::parse(repo.info());
+  // A write-only key cannot read snapshots, so it cannot compute statistics;
+  // an agent with a full key on the same repository reports them.
+  if (info.value("write_only", false)) return;
   nlohmann::json stats =
       nlohmann::json::parse(repo.stats(nlohmann::json{{"hosts", {host_}}}.dump()));
   reports_.Push({{"type", "stats"},
@@ -173,7 +176,11 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
           {"snapshot_id", r.value("snapshot_id", "")},
           {"error", summary.value("ok", true) ? nlohmann::json(nullptr)
                                               : nlohmann::json("some files could not be read")}});
-  if (HasKeepRule(policy)) {
+  // With a write-only key (issue: ransomware-resistant agents) retention is
+  // not this agent's job: forget needs to read snapshots and delete them.
+  // It runs where a full key is held (another agent or an administrator).
+  const bool write_only = nlohmann::json::parse(repo.info()).value("write_only", false);
+  if (HasKeepRule(policy) && !write_only) {
     std::string forget_id = NewJobId();
     int64_t t = NowNs();
     Report({{"id", forget_id},

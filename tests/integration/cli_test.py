@@ -249,9 +249,25 @@ class CliTest(CofferTestCase):
         env = dict(self.env, COFFER_NEW_PASSWORD="agent")
         self.coffer("key", "add", "--write-only", "--kdf-memory", "1", "--kdf-ops", "1", env=env)
         agent = dict(self.env, COFFER_PASSWORD="agent")
-        self.coffer("backup", self.source, env=agent)
-        self.expect_exit(1, "snapshots", env=agent, fragment="write-only")
-        self.assertEqual(len(self.snapshots()), 1)
+        # Dedup works against the whole repository: data the full key already
+        # stored is not uploaded again by the write-only key.
+        first = json.loads(self.coffer("--json", "-q", "backup", self.source).stdout)
+        self.assertGreater(first["summary"]["bytes_added"], 100_000)
+        again = json.loads(self.coffer("--json", "-q", "backup", "--no-cache", self.source,
+                                       env=agent).stdout)
+        self.assertGreater(again["summary"]["bytes_read"], 100_000)
+        self.assertLess(again["summary"]["bytes_added"], 16_384, "a write-only key did not dedup")
+        snap = self.snapshots()[0]["id"]
+        # Everything that reads backup contents or file names, or deletes, is
+        # refused with a message that says why.
+        for args in (("snapshots",), ("--json", "snapshots"), ("ls", snap), ("find", "*"),
+                     ("restore", snap, "--target", os.path.join(self.tmp, "wo-restore")),
+                     ("check", "--read-data"), ("forget", snap), ("prune",)):
+            with self.subTest(command=args):
+                self.expect_exit(1, *args, env=agent, fragment="write-only")
+        target = os.path.join(self.tmp, "wo-restore")
+        self.assertEqual(os.listdir(target) if os.path.isdir(target) else [], [], "restore wrote files")
+        self.assertEqual(len(self.snapshots()), 2)
 
     def test_key_remove_refuses_the_key_in_use(self):
         (key,) = self.json_of("key", "list")

@@ -10,7 +10,7 @@ import tempfile
 import threading
 import unittest
 
-from console_support import ADMIN_PASSWORD, CONSOLE, Agent, Client, Console, wait_for
+from console_support import ADMIN_PASSWORD, COFFER, CONSOLE, Agent, Client, Console, wait_for
 
 REPO_PASSWORD = "repository-password-never-on-the-console"
 
@@ -219,6 +219,40 @@ class ConsoleSecurityTest(unittest.TestCase):
         r = as_agent.request("GET", f"/api/v1/agent/poll?wait=0&policy_tag={r['policy_tag']}").json()
         self.assertIsNone(r["policy"])
 
+
+    def test_an_agent_with_a_write_only_key_backs_up_and_leaves_retention_alone(self):
+        # The repository's full password stays with the administrator; the
+        # agent's password opens a write-only key slot.
+        repo = os.path.join(self.tmp, "wo-repo")
+        src = os.path.join(self.tmp, "wo-src")
+        os.makedirs(src)
+        with open(os.path.join(src, "a.txt"), "w") as f:
+            f.write("write-only agents can add backups\n" * 1000)
+        env = dict(os.environ, COFFER_PASSWORD="the-full-password", COFFER_NEW_PASSWORD=REPO_PASSWORD,
+                   XDG_CACHE_HOME=os.path.join(self.tmp, "cache"))
+        fast = ("--kdf-memory", "1", "--kdf-ops", "1")
+        subprocess.run([COFFER, "-q", "-r", repo, "init", *fast], env=env, check=True)
+        subprocess.run([COFFER, "-q", "-r", repo, "key", "add", "--write-only", *fast], env=env, check=True)
+        agent, _ = self.enroll("write-only")
+        policy = self.admin.ok("POST", "/api/v1/policies", {
+            "name": "wo", "paths": [src], "repository": repo, "retention": {"keep_last": 1}})
+        self.admin.ok("PUT", f"/api/v1/agents/{agent.agent_id}", {"policy_id": policy["id"]})
+        agent.start()
+        try:
+            for _ in range(2):
+                run = self.admin.ok("POST", f"/api/v1/agents/{agent.agent_id}/run", {"kind": "backup"})
+                done = wait_for(lambda: (lambda j: j if j["state"] in ("succeeded", "failed") else None)(
+                    self.admin.ok("GET", "/api/v1/jobs/" + run["job_id"])), 120, "the backup job")
+                self.assertEqual(done["state"], "succeeded", done)
+            jobs = self.admin.ok("GET", f"/api/v1/jobs?agent={agent.agent_id}&limit=1000")
+            self.assertEqual([j for j in jobs if j["state"] == "failed"], [], jobs)
+            self.assertEqual([j for j in jobs if j["kind"] == "forget"], [], "retention ran with a write-only key")
+        finally:
+            agent.stop()
+        # Both snapshots are there (keep_last 1 was not applied by the agent).
+        listed = subprocess.run([COFFER, "--json", "-r", repo, "snapshots"], env=env, check=True,
+                                capture_output=True, text=True).stdout
+        self.assertEqual(len(json.loads(listed)), 2)
 
     def test_a_job_cut_short_by_a_crash_is_reported_failed(self):
         agent, _ = self.enroll("crashed")
