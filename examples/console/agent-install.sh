@@ -86,6 +86,8 @@ done
 }
 if [ -n "$CACERT" ]; then
   [ -r "$CACERT" ] || die "--cacert $CACERT: no such readable file"
+  # The agent's config keeps this path: make it absolute.
+  CACERT=$(cd "$(dirname "$CACERT")" && pwd)/$(basename "$CACERT")
 fi
 
 MACHINE=$(uname -m)

@@ -137,6 +137,35 @@ class ConsoleDeployTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(root2, "etc", "agent.json")))
         self.assertEqual(len(admin.ok("GET", "/api/v1/agents")), 1)
 
+    def test_https_with_a_private_ca(self):
+        cert, key = os.path.join(self.tmp, "cert.pem"), os.path.join(self.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        self.console = Console(self.tmp, extra_args=["--tls-cert", cert, "--tls-key", key],
+                               tls=True).start()
+        admin = Client(self.console.url, ca_file=cert)
+        self.assertEqual(admin.login().status, 200)
+        token = admin.ok("POST", "/api/v1/tokens", {"label": "tls"})
+        self.assertEqual(token["command_private_ca"],
+                         f"curl -fsSL --cacert ca.pem {self.console.url}/install.sh | sudo sh -s -- "
+                         f"--token {token['token']} --cacert ca.pem")
+        root, extra = self.machine_args("tls-host")
+        os.makedirs(root)
+        shutil.copy(cert, os.path.join(root, "ca.pem"))  # "copy the CA certificate to the machine"
+        # Without the CA, curl refuses the certificate (and nothing is installed).
+        r = subprocess.run(["sh", "-c", token["command"].replace("| sudo sh", "| sh") + extra],
+                           cwd=root, env=self.env, capture_output=True, text=True, timeout=120)
+        self.assertIn("certificate", r.stderr.lower())
+        self.assertFalse(os.path.exists(os.path.join(root, "prefix", "bin", "coffer")))
+        r = subprocess.run(["sh", "-c", token["command_private_ca"].replace("| sudo sh", "| sh") + extra],
+                           cwd=root, env=self.env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
+        with open(os.path.join(root, "etc", "agent.json")) as f:
+            config = json.load(f)
+        self.assertEqual(config["ca_file"], os.path.join(root, "ca.pem"))
+        self.assertEqual(admin.ok("GET", f"/api/v1/agents/{config['agent_id']}")["host"], "tls-host")
+
     def test_a_tampered_download_or_an_absent_console_installs_nothing(self):
         # A distribution directory of its own (--agent-dist), so it can be changed.
         dist = os.path.join(self.tmp, "dist")
