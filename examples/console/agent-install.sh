@@ -172,10 +172,13 @@ fi
 
 RUN_CONFIG=
 [ -z "$CONFIG" ] || RUN_CONFIG=" --config $CONFIG"
-if [ -n "$SERVICE" ] && [ -n "$IS_ROOT" ] && [ -d /run/systemd/system ] &&
+# COFFER_INSTALL_SYSTEMD_ROOT (normally unset) puts /run/systemd and the unit
+# under another directory: the tests check the unit this writes there.
+SYSTEMD_ROOT=${COFFER_INSTALL_SYSTEMD_ROOT:-}
+if [ -n "$SERVICE" ] && [ -n "$IS_ROOT" ] && [ -d "$SYSTEMD_ROOT/run/systemd/system" ] &&
   command -v systemctl >/dev/null 2>&1; then
-  UNIT=/etc/systemd/system/coffer-agent.service
-  cat >"$UNIT.new" <<'UNIT_EOF'
+  UNIT=$SYSTEMD_ROOT/etc/systemd/system/coffer-agent.service
+  cat >"$UNIT.new" <<'UNIT_EOF' || die "cannot write $UNIT.new"
 @@SERVICE_UNIT@@
 UNIT_EOF
   # The unit names the default paths; point it at this installation.

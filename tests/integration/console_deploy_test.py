@@ -137,6 +137,45 @@ class ConsoleDeployTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(root2, "etc", "agent.json")))
         self.assertEqual(len(admin.ok("GET", "/api/v1/agents")), 1)
 
+    @unittest.skipUnless(os.geteuid() == 0, "the service is installed only by root")
+    def test_as_root_on_systemd_the_service_unit_is_installed_and_started(self):
+        admin = self.start_console()
+        token = admin.ok("POST", "/api/v1/tokens", {"label": "service"})
+        # A scratch systemd root and a systemctl that records its calls.
+        root = os.path.join(self.tmp, "machine-service")
+        sysroot = os.path.join(root, "sysroot")
+        os.makedirs(os.path.join(sysroot, "run", "systemd", "system"))
+        os.makedirs(os.path.join(sysroot, "etc", "systemd", "system"))
+        fake_bin = os.path.join(root, "fake-bin")
+        os.makedirs(fake_bin)
+        calls = os.path.join(root, "systemctl.calls")
+        with open(os.path.join(fake_bin, "systemctl"), "w") as f:
+            f.write(f'#!/bin/sh\necho "$*" >> {calls}\n')
+        os.chmod(os.path.join(fake_bin, "systemctl"), 0o755)
+        env = dict(self.env, COFFER_INSTALL_SYSTEMD_ROOT=sysroot,
+                   PATH=fake_bin + os.pathsep + self.env["PATH"])
+        command = (token["command"].replace("| sudo sh", "| sh") +
+                   f" --prefix {root}/prefix --config {root}/etc/agent.json --state-dir {root}/state"
+                   f" --password-file {self.pw} --host service-host")
+        r = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(r.returncode, 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
+        self.assertIn("the coffer-agent service is running", r.stdout)
+        with open(calls) as f:
+            self.assertEqual(f.read().split("\n")[:3], ["daemon-reload", "enable coffer-agent.service",
+                                                        "restart coffer-agent.service"])
+        with open(os.path.join(sysroot, "etc", "systemd", "system", "coffer-agent.service")) as f:
+            unit = f.read()
+        exec_start = re.search(r"^ExecStart=(.*)$", unit, re.M).group(1)
+        self.assertEqual(exec_start, f"{root}/prefix/bin/coffer agent --config {root}/etc/agent.json run")
+        self.assertIn("WantedBy=multi-user.target", unit)
+        # What systemd would start runs and reaches the console.
+        self.agent = subprocess.Popen(exec_start.split(), env=self.env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+        with open(os.path.join(root, "etc", "agent.json")) as f:
+            agent_id = json.load(f)["agent_id"]
+        wait_for(lambda: admin.ok("GET", f"/api/v1/agents/{agent_id}")["online"], 30,
+                 "the service's agent to poll")
+
     def test_https_with_a_private_ca(self):
         cert, key = os.path.join(self.tmp, "cert.pem"), os.path.join(self.tmp, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
