@@ -50,12 +50,18 @@ std::string ElfArch(const fs::path& program) {
   in.read(reinterpret_cast<char*>(&header), sizeof header);
   if (in && header.e_ident[EI_CLASS] == ELFCLASS64) {
     switch (header.e_machine) {
-      case EM_X86_64: return "x86_64";
-      case EM_AARCH64: return "aarch64";
-      case EM_RISCV: return "riscv64";
-      case EM_S390: return "s390x";
-      case EM_PPC64: return header.e_ident[EI_DATA] == ELFDATA2LSB ? "ppc64le" : "ppc64";
-      default: break;
+      case EM_X86_64:
+        return "x86_64";
+      case EM_AARCH64:
+        return "aarch64";
+      case EM_RISCV:
+        return "riscv64";
+      case EM_S390:
+        return "s390x";
+      case EM_PPC64:
+        return header.e_ident[EI_DATA] == ELFDATA2LSB ? "ppc64le" : "ppc64";
+      default:
+        break;
     }
   }
   struct utsname u {};
@@ -72,9 +78,9 @@ bool AgentDist::Locate(const std::string& dir) {
   if (base.empty()) base = fs::read_symlink("/proc/self/exe", ec).parent_path();
   base = fs::absolute(base, ec);
   auto program = FirstRegularFile({base / "coffer", base / "bin" / "coffer"});
-  auto library = FirstRegularFile({base / kSoname, base / "lib" / kSoname,
-                                   base.parent_path() / kSoname,
-                                   base.parent_path() / "lib" / kSoname});
+  auto library =
+      FirstRegularFile({base / kSoname, base / "lib" / kSoname, base.parent_path() / kSoname,
+                        base.parent_path() / "lib" / kSoname});
   program_.clear();
   if (!program) {
     problem_ = "no coffer program in " + base.string() + " or " + (base / "bin").string();

@@ -75,7 +75,7 @@ void AddFleetRoutes(Console& c, httplib::Server& server);    // agents, tokens, 
 void AddJobRoutes(Console& c, httplib::Server& server);      // jobs, dashboard, reports
 void AddRestoreRoutes(Console& c, httplib::Server& server);  // browse, restore
 void AddMetricsRoute(Console& c, httplib::Server& server);
-void AddWebRoutes(httplib::Server& server);  // the built-in web UI
+void AddWebRoutes(httplib::Server& server);                  // the built-in web UI
 void AddInstallRoutes(Console& c, httplib::Server& server);  // install.sh, agent files
 
 // The commands an enrollment token is shown with: `install` deploys and

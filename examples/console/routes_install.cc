@@ -56,16 +56,16 @@ void AgentFileDownload(Console& c, const httplib::Request& req, httplib::Respons
   in->seekg(0);
   if (!*in) return SendError(res, 500, "cannot read " + path->string());
   res.set_header("Cache-Control", "no-store");
-  res.set_content_provider(
-      size, "application/octet-stream",
-      [in](size_t offset, size_t length, httplib::DataSink& sink) {
-        std::vector<char> buf(std::min<size_t>(length, 1 << 16));
-        in->seekg(static_cast<std::streamoff>(offset));
-        in->read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        auto n = static_cast<size_t>(in->gcount());
-        if (n == 0) return false;  // the file shrank: the client sees a short body
-        return sink.write(buf.data(), n);
-      });
+  res.set_content_provider(size, "application/octet-stream",
+                           [in](size_t offset, size_t length, httplib::DataSink& sink) {
+                             std::vector<char> buf(std::min<size_t>(length, 1 << 16));
+                             in->seekg(static_cast<std::streamoff>(offset));
+                             in->read(buf.data(), static_cast<std::streamsize>(buf.size()));
+                             auto n = static_cast<size_t>(in->gcount());
+                             if (n == 0)
+                               return false;  // the file shrank: the client sees a short body
+                             return sink.write(buf.data(), n);
+                           });
 }
 
 }  // namespace
@@ -73,7 +73,8 @@ void AgentFileDownload(Console& c, const httplib::Request& req, httplib::Respons
 InstallCommands InstallCommandsFor(Console& c, const std::string& token) {
   std::string url = c.PublicUrl();
   InstallCommands out;
-  out.enroll = "coffer agent enroll --console " + url + " --token " + token + " && coffer agent run";
+  out.enroll =
+      "coffer agent enroll --console " + url + " --token " + token + " && coffer agent run";
   if (!c.dist.available()) {
     out.install = out.enroll;
     return out;
