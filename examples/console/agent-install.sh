@@ -136,9 +136,11 @@ fetch "$LIB_NAME" "$LIB_SHA256"
 
 # Each file is copied next to its place and renamed over it, so a running
 # agent keeps its old files and a failed copy leaves nothing half-written.
-mkdir -p "$PREFIX/bin" "$PREFIX/lib" || die "cannot create $PREFIX/bin and $PREFIX/lib"
+mkdir -p "$PREFIX/bin" "$PREFIX/lib" ||
+  die "cannot create $PREFIX/bin and $PREFIX/lib (run as root, or choose another --prefix)"
 PREFIX=$(cd "$PREFIX" && pwd)
-install -m 0644 "$WORK/$LIB_NAME" "$PREFIX/lib/.$LIB_NAME.new" || die "cannot write $PREFIX/lib"
+install -m 0644 "$WORK/$LIB_NAME" "$PREFIX/lib/.$LIB_NAME.new" ||
+  die "cannot write $PREFIX/lib (run as root, or choose another --prefix)"
 mv -f "$PREFIX/lib/.$LIB_NAME.new" "$PREFIX/lib/$LIB_NAME"
 [ "$LIB_NAME" = "$LIB_SONAME" ] || ln -sf "$LIB_NAME" "$PREFIX/lib/$LIB_SONAME"
 install -m 0755 "$WORK/coffer" "$PREFIX/bin/.coffer.new" || die "cannot write $PREFIX/bin"
@@ -168,7 +170,7 @@ if [ -n "$CONFIG" ]; then
   mkdir -p "$(dirname "$CONFIG")" || die "cannot create the directory of $CONFIG"
 fi
 "$COFFER" "$@" ||
-  die "enrollment failed (see the message above); coffer is installed in $PREFIX: make a new token in the console and run this again"
+  die "enrollment failed (see the message above); coffer is installed in $PREFIX. Run this again once that is fixed; a used or expired token: make a new one in the console"
 
 RUN_CONFIG=
 [ -z "$CONFIG" ] || RUN_CONFIG=" --config $CONFIG"
