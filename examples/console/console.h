@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "agent_dist.h"
 #include "db.h"
 #include "hub.h"
 #include "security.h"
@@ -21,6 +22,7 @@ struct Options {
   std::string tls_cert;
   std::string tls_key;
   std::string public_url;  // shown in the enrollment command
+  std::string agent_dist;  // where coffer and libcoffer.so.0 are; empty: next to the console
   int64_t session_hours = 12;
   int64_t overdue_grace_seconds = 600;  // how late a scheduled backup may be
   int64_t offline_after_seconds = 120;  // no poll for this long: offline
@@ -41,6 +43,7 @@ struct Console {
   Hub hub;
   LoginThrottle throttle;
   Counters counters;
+  AgentDist dist;
   std::string PublicUrl() const;
 };
 
@@ -72,7 +75,19 @@ void AddFleetRoutes(Console& c, httplib::Server& server);    // agents, tokens, 
 void AddJobRoutes(Console& c, httplib::Server& server);      // jobs, dashboard, reports
 void AddRestoreRoutes(Console& c, httplib::Server& server);  // browse, restore
 void AddMetricsRoute(Console& c, httplib::Server& server);
-void AddWebRoutes(httplib::Server& server);  // the built-in web UI
+void AddWebRoutes(httplib::Server& server);                  // the built-in web UI
+void AddInstallRoutes(Console& c, httplib::Server& server);  // install.sh, agent files
+
+// The commands an enrollment token is shown with: `install` deploys and
+// enrolls an agent on a new machine (curl CONSOLE/install.sh | sudo sh), or
+// equals `enroll` when the console has no agent files; `install_private_ca`
+// (HTTPS only) is the same with --cacert; `enroll` assumes coffer is there.
+struct InstallCommands {
+  std::string install;
+  std::string install_private_ca;
+  std::string enroll;
+};
+InstallCommands InstallCommandsFor(Console& c, const std::string& token);
 
 // Dashboard numbers (also used by /metrics).
 nlohmann::json DashboardJson(Console& c);

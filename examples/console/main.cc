@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
   app.add_option("--public-url", options.public_url,
                  "URL agents use to reach the console (shown in enrollment commands; default: "
                  "derived from --listen)");
+  app.add_option("--agent-dist", options.agent_dist,
+                 "Directory with the agent files install.sh hands out: coffer (or bin/coffer) "
+                 "and libcoffer.so.0 (or lib/libcoffer.so.0); default: next to this program");
   app.add_option("--overdue-grace", options.overdue_grace_seconds,
                  "Seconds a scheduled backup may be late before its agent counts as overdue")
       ->capture_default_str();
@@ -100,6 +103,16 @@ int main(int argc, char** argv) {
   try {
     console::Console c(options);
     BootstrapAdmin(c);
+    if (!c.dist.Locate(options.agent_dist)) {
+      if (!options.agent_dist.empty()) {
+        std::fprintf(stderr, "coffer-console: error: --agent-dist: %s\n", c.dist.problem().c_str());
+        return 1;
+      }
+      std::fprintf(stderr,
+                   "coffer-console: warning: %s: /install.sh is unavailable and enrollment "
+                   "tokens show only the enroll command (see --agent-dist)\n",
+                   c.dist.problem().c_str());
+    }
     // Commands live in memory: jobs still queued when the console stopped
     // were never handed to their agent.
     c.db.Exec(
@@ -147,6 +160,7 @@ int main(int argc, char** argv) {
     console::AddRestoreRoutes(c, *server);
     console::AddMetricsRoute(c, *server);
     console::AddWebRoutes(*server);
+    console::AddInstallRoutes(c, *server);
     server->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 404 && res.body.empty())
         console::SendError(res, 404, "no such endpoint: " + req.path);

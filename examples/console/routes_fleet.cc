@@ -25,14 +25,16 @@ void CreateToken(Console& c, const httplib::Request& req, httplib::Response& res
       "INSERT INTO enrollment_tokens(token_hash, label, policy_id, created_ns, expires_ns) "
       "VALUES(?, ?, ?, ?, ?) RETURNING id",
       {HashToken(token), label, policy, now, now + hours * 3600 * 1'000'000'000});
-  std::string url = c.PublicUrl();
-  SendJson(res,
-           {{"id", (*row)["id"]},
-            {"token", token},
-            {"expires_ns", now + hours * 3600 * 1'000'000'000},
-            {"command", "coffer agent enroll --console " + url + " --token " + token +
-                            " && coffer agent run"}},
-           201);
+  InstallCommands commands = InstallCommandsFor(c, token);
+  nlohmann::json answer = {{"id", (*row)["id"]},
+                           {"token", token},
+                           {"expires_ns", now + hours * 3600 * 1'000'000'000},
+                           {"command", commands.install},
+                           {"enroll_command", commands.enroll},
+                           {"install_available", c.dist.available()}};
+  if (!commands.install_private_ca.empty())
+    answer["command_private_ca"] = commands.install_private_ca;
+  SendJson(res, answer, 201);
 }
 
 void UpdateAgent(Console& c, const httplib::Request& req, httplib::Response& res) {

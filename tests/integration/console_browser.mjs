@@ -49,7 +49,8 @@ try {
   await page.click('a[data-view=agents]');
   await page.fill('#token-label', 'build-server');
   await page.click('#token-create');
-  await page.waitForSelector('#token-command:has-text("coffer agent enroll --console")');
+  await page.waitForSelector('#token-command:has-text("/install.sh | sudo sh -s -- --token")');
+  await shot(page, 'enroll-token');
   const row = page.locator('#agents-table tr', { hasText: env.AGENT_NAME });
   await row.locator('select.assign').selectOption({ label: 'browser-policy' });
   await page.waitForSelector('#toast:has-text("Policy assigned")');

@@ -71,7 +71,8 @@ class ConsoleEndToEndTest(unittest.TestCase):
                 "schedule": {"cron": "* * * * *", "time_zone": "UTC"},
                 "retention": {"keep_last": 20}})
             token = admin.ok("POST", "/api/v1/tokens", {"label": name})
-            self.assertIn("coffer agent enroll --console", token["command"])
+            self.assertIn("/install.sh | sudo sh -s -- --token " + token["token"], token["command"])
+            self.assertIn("coffer agent enroll --console", token["enroll_command"])
             agent = Agent(self.tmp, name, self.console.url, token["token"], self.pw)
             admin.ok("PUT", f"/api/v1/agents/{agent.agent_id}", {"policy_id": policy["id"]})
             self.agents.append(agent.start())

@@ -188,8 +188,11 @@ async function viewAgents(el) {
     <div class="row"><input id="token-label" placeholder="Label, e.g. web-01" value="">
       <select id="token-policy">${policyOptions(null, 'Assign a policy later')}</select>
       <button id="token-create" class="primary">Create enrollment token</button></div>
-    <div id="token-result" class="section-gap hidden"><p class="muted">Run this on the new machine (the token works once, for 24 hours). The repository password stays there: add <code>--password-file FILE</code> or set <code>COFFER_PASSWORD</code> for the daemon.</p>
-      <div class="command mono" id="token-command"></div></div></div>
+    <div id="token-result" class="section-gap hidden"><p class="muted" id="token-intro"></p>
+      <div class="command mono" id="token-command"></div>
+      <div id="token-private-ca" class="hidden"><p class="muted">If the console's certificate comes from a private CA, copy the CA certificate to the machine as <code>ca.pem</code> and run this instead:</p>
+        <div class="command mono" id="token-command-ca"></div></div>
+      <p class="muted" id="token-enroll-note"></p></div></div>
   <div class="card section-gap"><h2>Agents</h2>${state.agents.length ? `<table id="agents-table"><thead><tr><th>Agent</th><th>Status</th><th>Version</th><th>Last seen</th><th>Policy</th><th>Last job</th><th>Next run</th><th></th></tr></thead><tbody>
     ${state.agents.map((a) => `<tr data-agent="${a.id}"><td><b>${esc(a.name)}</b><div class="muted">${esc(a.host)} · ${esc(a.os)}</div></td><td>${agentStatus(a)}</td>
       <td class="mono">${esc(a.version)}</td><td>${ago(a.last_seen_ns)}</td>
@@ -200,7 +203,16 @@ async function viewAgents(el) {
   $('#token-create').addEventListener('click', async () => {
     const pid = $('#token-policy').value;
     const t = await api('POST', '/api/v1/tokens', { label: $('#token-label').value || 'new agent', policy_id: pid ? Number(pid) : null });
+    $('#token-intro').innerHTML = (t.install_available
+      ? 'Run this on the new machine: it downloads coffer from this console, checks its SHA-256, installs it in /usr/local, enrolls the machine and starts the <code>coffer-agent</code> service (systemd). '
+      : 'Run this on the new machine (coffer must be installed there). ')
+      + 'The token works once, for 24 hours. The repository password stays on the machine: add <code>--password-file FILE</code>, or put <code>COFFER_PASSWORD=…</code> in <code>/etc/coffer/agent.env</code>.';
     $('#token-command').textContent = t.command;
+    $('#token-private-ca').classList.toggle('hidden', !t.command_private_ca);
+    $('#token-command-ca').textContent = t.command_private_ca || '';
+    $('#token-enroll-note').innerHTML = t.install_available
+      ? 'Options after <code>--token</code>: <code>--prefix DIR</code>, <code>--password-file FILE</code>, <code>--host NAME</code>, <code>--no-service</code> (<code>--help</code> lists all). Where coffer is installed already: <code class="mono">' + esc(t.enroll_command) + '</code>'
+      : '';
     $('#token-result').classList.remove('hidden');
   });
   el.querySelectorAll('select.assign').forEach((s) => s.addEventListener('change', async () => {
