@@ -16,6 +16,7 @@ own unique prefix.
 """
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -87,13 +88,19 @@ def read_tail(path, limit=2000):
 
 
 class Server:
-    def __init__(self, kind, proc, env, workdir, log_path, spawn_args, ready_url):
+    def __init__(self, kind, proc, env, workdir, log_path, spawn_args, ready_url,
+                 recover_after_crash=None):
         self.kind, self.proc, self.env, self.workdir, self.log_path = kind, proc, env, workdir, log_path
         self._spawn_args, self._ready_url = spawn_args, ready_url
+        self._recover_after_crash = recover_after_crash
+        self._crashed = False
 
     def restart(self):
         """Starts the server again on the same port and data (after kill/stop)."""
         self.stop()
+        if self._crashed and self._recover_after_crash:
+            self._recover_after_crash()
+        self._crashed = False
         self.proc, self.log_path = _spawn(*self._spawn_args)
         wait_until_answering(self._ready_url, self.proc, self.log_path)
 
@@ -113,6 +120,7 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self._crashed = True
 
 
 def _spawn(kind, argv, cwd, workdir, env=None):
@@ -148,6 +156,37 @@ def start_azurite(workdir):
     return Server("azure", proc, env, workdir, log, args, endpoint)
 
 
+S3RVER_OBJECT_SUFFIX = "._S3rver_object"
+S3RVER_METADATA_SUFFIX = "._S3rver_metadata.json"
+
+
+def discard_torn_s3rver_objects(data_dir):
+    """What a real object store's crash recovery does for s3rver.
+
+    S3 makes a PUT visible all at once or not at all. s3rver streams the body
+    into its object file and writes the metadata file afterwards, neither
+    atomically, so a SIGKILL in the middle leaves a torn object: a partial body
+    listed as if complete, or a half-written metadata file that makes every
+    listing of its prefix fail with HTTP 500 forever. A complete PUT always
+    ends with valid metadata, so objects without it never finished: remove
+    them, as S3 would never have shown them."""
+    for folder, _, names in os.walk(data_dir):
+        for name in names:
+            if not name.endswith(S3RVER_OBJECT_SUFFIX):
+                continue
+            stem = os.path.join(folder, name[:-len(S3RVER_OBJECT_SUFFIX)])
+            try:
+                with open(stem + S3RVER_METADATA_SUFFIX) as f:
+                    json.load(f)
+                continue
+            except (OSError, ValueError):
+                pass
+            for suffix in (S3RVER_OBJECT_SUFFIX, S3RVER_OBJECT_SUFFIX + ".md5",
+                           S3RVER_METADATA_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(stem + suffix)
+
+
 S3RVER_CLI = "require('@20minutes/s3rver/lib/cli').parseAsync(process.argv)\n"
 
 
@@ -173,7 +212,8 @@ def start_s3rver(workdir):
         "AWS_REGION": "us-east-1",
         "COFFER_TEST_S3_URL": f"s3://{TEST_BUCKET}",
     }
-    return Server("s3", proc, env, workdir, log, args, endpoint)
+    return Server("s3", proc, env, workdir, log, args, endpoint,
+                  recover_after_crash=lambda: discard_torn_s3rver_objects(data))
 
 
 GCS_LAUNCHER = r"""
