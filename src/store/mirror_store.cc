@@ -184,6 +184,25 @@ absl::Status MirrorStore::OnBoth(const std::function<absl::Status(Store&)>& op) 
   return IsStoreDown(p) ? FromReplica(r, *primary_) : p;
 }
 
+absl::Status MirrorStore::CreateLock(std::string_view name, ByteView data) {
+  if (!PrimaryDown()) {
+    absl::Status p = primary_->PutIfAbsent(name, data);
+    if (!IsStoreDown(p)) {
+      // The primary's answer is final; the replica gets a copy so a reader
+      // that falls back to it sees the lock too.
+      if (p.ok() && !ReplicaDown()) {
+        absl::Status r = replica_->Put(name, data);
+        if (IsStoreDown(r)) MarkReplicaDown();
+      }
+      return p;
+    }
+    MarkPrimaryDown();
+  }
+  absl::Status r = ReplicaDown() ? absl::UnavailableError("replica marked down") : replica_->PutIfAbsent(name, data);
+  if (IsStoreDown(r)) MarkReplicaDown();
+  return r.ok() || !IsStoreDown(r) ? r : FromReplica(r, *primary_);
+}
+
 absl::Status MirrorStore::Put(std::string_view name, ByteView data) {
   if (IsLock(name)) return OnBoth([&](Store& s) { return s.Put(name, data); });
   absl::Status s = primary_->Put(name, data);
@@ -193,7 +212,7 @@ absl::Status MirrorStore::Put(std::string_view name, ByteView data) {
 }
 
 absl::Status MirrorStore::PutIfAbsent(std::string_view name, ByteView data) {
-  if (IsLock(name)) return OnBoth([&](Store& s) { return s.PutIfAbsent(name, data); });
+  if (IsLock(name)) return CreateLock(name, data);
   absl::Status s = primary_->PutIfAbsent(name, data);
   if (!s.ok()) return s;
   if (!Replicate(name, data, true).ok()) Journal(name);

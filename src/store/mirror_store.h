@@ -9,8 +9,10 @@
 //   repeat, and the replica is left alone for `down_period` (writes
 //   meanwhile are journaled at once instead of waiting out retries).
 // * Lock objects (locks/) are coordination, not data: they are written to
-//   both, succeed when either store took them, and are never journaled, so
-//   a restore can lock the replica while the primary is down.
+//   both and never journaled, so a restore can lock the replica while the
+//   primary is down. A create-if-absent of a lock is decided by the primary
+//   alone while it is up (by the replica only when it is down): were either
+//   store's yes enough, two writers could each win on a different store.
 // * Reads (Get, GetRange, Stat, List) use the primary; when it is down (a
 //   failure other than a final answer such as NotFound) they are served by
 //   the replica, and the primary is skipped for reads for `down_period`
@@ -98,6 +100,7 @@ class MirrorStore : public Store, public ObjectLockable {
   absl::Status ReplicateDelete(std::string_view name);
   void Journal(std::string_view name);
   absl::Status OnBoth(const std::function<absl::Status(Store&)>& op);
+  absl::Status CreateLock(std::string_view name, ByteView data);
   bool PrimaryDown() const;
   void MarkPrimaryDown();
   bool ReplicaDown() const;
