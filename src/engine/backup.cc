@@ -120,6 +120,10 @@ class Backup {
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<FilesCache> cache_;
   std::unique_ptr<SourceScanner> scanner_;
+  // Totals of the parent snapshot, the progress estimate of a re-backup
+  // (instead of a second walk of the whole tree by the scanner).
+  uint64_t estimated_files_ = 0, estimated_bytes_ = 0;
+  bool totals_known_ = false;  // the walk is over: done counts are the totals
   Bytes buffer_;
   std::deque<DirJob*> unfinished_;  // post-order: children before parents
   Clock::time_point start_, last_report_{};
@@ -516,10 +520,17 @@ void Backup::Report(bool force) {
   p.phase = Phase::kBackup;
   p.files_done = files_done_;
   p.bytes_done = bytes_done_;
-  if (scanner_) {
+  if (totals_known_) {
+    p.files_total = p.files_done;
+    p.bytes_total = p.bytes_done;
+    p.totals_final = true;
+  } else if (scanner_) {
     p.files_total = std::max(scanner_->files(), p.files_done);
     p.bytes_total = std::max(scanner_->bytes(), p.bytes_done);
     p.totals_final = scanner_->done();
+  } else {
+    p.files_total = std::max(estimated_files_, p.files_done);
+    p.bytes_total = std::max(estimated_bytes_, p.bytes_done);
   }
   p.errors = summary_.errors;
   p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
@@ -537,13 +548,17 @@ absl::StatusOr<BackupResult> Backup::Run() {
   COFFER_RETURN_IF_ERROR(BuildTrie(trie, paths));
 
   std::optional<Id> parent;
+  const SnapshotSummary* parent_summary = nullptr;
   std::string host = options_.host.empty() ? CurrentHostName() : options_.host;
+  std::vector<SnapshotEntry> previous;
   if (repo_.keys().can_read()) {
-    auto previous = repo_.ListSnapshots();
-    if (previous.ok()) {
-      for (const auto& e : *previous)
-        if (e.snapshot.host == host && e.snapshot.paths == paths) parent = e.id;
-    }
+    auto listed = repo_.ListSnapshots();
+    if (listed.ok()) previous = std::move(*listed);
+    for (const auto& e : previous)
+      if (e.snapshot.host == host && e.snapshot.paths == paths) {
+        parent = e.id;
+        parent_summary = &e.snapshot.summary;
+      }
   }
   if (options_.use_files_cache) {
     std::filesystem::path dir = options_.cache_dir.value_or(DefaultCacheDir());
@@ -554,7 +569,15 @@ absl::StatusOr<BackupResult> Backup::Run() {
     if (std::none_of(options_.streams.begin(), options_.streams.end(),
                      [&](const StreamSource& s) { return s.path == p; }))
       scan_paths.push_back(p);
-  scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
+  // A first backup counts ahead on a thread of its own; a re-backup of the
+  // same paths takes its parent's totals as the estimate, since a second
+  // walk of the tree costs about as much as the re-backup itself.
+  if (parent_summary) {
+    estimated_files_ = parent_summary->files_new + parent_summary->files_changed + parent_summary->files_unchanged;
+    estimated_bytes_ = parent_summary->bytes_total;
+  } else {
+    scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
+  }
 
   int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::clamp(threads, 1, 64);
@@ -565,12 +588,13 @@ absl::StatusOr<BackupResult> Backup::Run() {
   Enqueue(&root);
   FinishReadyDirs(true);
   workers_->Wait();
-  scanner_->Stop();
+  if (scanner_) scanner_->Stop();
   if (cancelled_) {
     (void)writer_.Flush();  // keep what was uploaded reusable
     return absl::CancelledError("backup cancelled; no snapshot was written");
   }
   COFFER_RETURN_IF_ERROR(Fatal());
+  totals_known_ = true;
   Report(true);
   if (cancelled_) {
     (void)writer_.Flush();

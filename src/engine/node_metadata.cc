@@ -91,6 +91,7 @@ absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(const std::string& path) {
     if (errno == ENOTSUP || errno == ENODATA) return out;
     return ErrnoStatus("listing extended attributes of", path);
   }
+  if (size == 0) return out;  // most files: one system call, not two
   std::string names(static_cast<size_t>(size), '\0');
   size = llistxattr(path.c_str(), names.data(), names.size());
   if (size < 0) return ErrnoStatus("listing extended attributes of", path);
