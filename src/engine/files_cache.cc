@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/byte_io.h"
@@ -20,11 +20,13 @@ constexpr size_t kMaxPathLength = 1 << 16;
 FilesCache FilesCache::Load(const std::filesystem::path& file) {
   FilesCache cache;
   cache.file_ = file;
-  std::ifstream in(file, std::ios::binary);
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
   if (!in) return cache;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string data = ss.str();
+  // Read in one piece, straight into place (no stream-buffer copy: the
+  // cache of a large tree is tens of megabytes).
+  std::string data(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+  in.seekg(0);
+  if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) return cache;
   ByteReader r(AsBytes(data));
   auto magic = r.Raw(4);
   auto version = r.U32();

@@ -16,47 +16,6 @@ using json_int::Int;
 using json_int::IntOr;
 
 
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF):
-// exactly what the JSON writer accepts.
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra;
-    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-    if (c < 0x80) {
-      extra = 0;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      extra = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      extra = 2;
-      if (c == 0xe0) lo = 0xa0;
-      if (c == 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      extra = 3;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;
-    } else {
-      return false;
-    }
-    if (s.size() - i - 1 < extra) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      unsigned char b = static_cast<unsigned char>(s[i + k]);
-      if (k == 1 ? (b < lo || b > hi) : (b >> 6) != 0x2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-// Strings that may be arbitrary bytes go in as text when they are UTF-8.
-void PutName(json& j, const char* field, const std::string& value) {
-  if (IsValidUtf8(value)) {
-    j[field] = value;
-  } else {
-    j[std::string(field) + "_b64"] = Base64Encode(AsBytes(value));
-  }
-}
-
 std::optional<std::string> GetName(const json& j, const char* field) {
   if (auto it = j.find(field); it != j.end()) return it->get<std::string>();
   if (auto it = j.find(std::string(field) + "_b64"); it != j.end()) {
@@ -87,48 +46,7 @@ std::string_view NodeTypeName(NodeType type) {
   return "unknown";
 }
 
-Bytes EncodeTree(const Tree& tree) {
-  json nodes = json::array();
-  for (const Node& n : tree.nodes) {
-    json j;
-    PutName(j, "name", n.name);
-    j["type"] = NodeTypeName(n.type);
-    j["mode"] = n.mode;
-    j["uid"] = n.uid;
-    j["gid"] = n.gid;
-    if (!n.user.empty()) PutName(j, "user", n.user);
-    if (!n.group.empty()) PutName(j, "group", n.group);
-    j["mtime_ns"] = n.mtime_ns;
-    j["atime_ns"] = n.atime_ns;
-    j["ctime_ns"] = n.ctime_ns;
-    if (n.type == NodeType::kFile) {
-      j["size"] = n.size;
-      json content = json::array();
-      for (const ContentPart& p : n.content)
-        content.push_back(p.is_hole() ? json(absl::StrCat("hole:", p.hole)) : json(p.blob.Hex()));
-      j["content"] = std::move(content);
-      if (n.links > 1) {
-        j["links"] = n.links;
-        j["inode"] = n.inode;
-        j["device"] = n.device;
-      }
-    }
-    if (n.subtree) j["subtree"] = n.subtree->Hex();
-    if (n.type == NodeType::kSymlink) PutName(j, "target", n.link_target);
-    if (!n.xattrs.empty()) {
-      json xs = json::array();
-      for (const Xattr& x : n.xattrs) {
-        json xj;
-        PutName(xj, "name", x.name);
-        xj["value"] = Base64Encode(x.value);
-        xs.push_back(std::move(xj));
-      }
-      j["xattrs"] = std::move(xs);
-    }
-    nodes.push_back(std::move(j));
-  }
-  return ToBytes(json{{"nodes", std::move(nodes)}}.dump());
-}
+// EncodeTree is in tree_encode.cc.
 
 absl::StatusOr<Tree> DecodeTree(ByteView data) {
   Tree tree;
