@@ -13,7 +13,10 @@
 namespace coffer {
 namespace {
 constexpr uint8_t kMagic[4] = {'C', 'F', 'F', 'C'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added a flags byte per entry (bit 0: no extended attributes);
+// version 1 files still load, with the flag unknown (clear).
+constexpr uint32_t kVersion = 2;
+constexpr uint8_t kFlagNoXattrs = 1;
 constexpr size_t kMaxPathLength = 1 << 16;
 }  // namespace
 
@@ -30,18 +33,24 @@ FilesCache FilesCache::Load(const std::filesystem::path& file) {
   ByteReader r(AsBytes(data));
   auto magic = r.Raw(4);
   auto version = r.U32();
-  if (!magic || !std::equal(magic->begin(), magic->end(), std::begin(kMagic)) || version != kVersion) return cache;
+  if (!magic || !std::equal(magic->begin(), magic->end(), std::begin(kMagic)) || (version != 1 && version != kVersion))
+    return cache;
   auto count = r.Varint();
-  if (!count) return cache;
+  if (!count || *count > r.remaining()) return cache;
   absl::flat_hash_map<std::string, Entry> entries;
+  entries.reserve(*count);
   for (uint64_t i = 0; i < *count; ++i) {
     auto path = r.String(kMaxPathLength);
     auto size = r.U64();
     auto mtime = r.U64(), ctime = r.U64(), inode = r.U64();
     auto age = r.U32();
+    std::optional<uint8_t> flags = uint8_t{0};
+    if (*version >= 2) flags = r.U8();
     auto parts = r.Varint();
-    if (!path || !size || !mtime || !ctime || !inode || !age || !parts || *parts > r.remaining()) return cache;
+    if (!path || !size || !mtime || !ctime || !inode || !age || !flags || !parts || *parts > r.remaining())
+      return cache;
     Entry e;
+    e.no_xattrs = (*flags & kFlagNoXattrs) != 0;
     e.fp = {*size, static_cast<int64_t>(*mtime), static_cast<int64_t>(*ctime), *inode};
     e.age = *age;
     for (uint64_t p = 0; p < *parts; ++p) {
@@ -63,16 +72,19 @@ FilesCache FilesCache::Load(const std::filesystem::path& file) {
 }
 
 FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerprint& fp,
-                                    std::vector<ContentPart>* content) const {
+                                    std::vector<ContentPart>* content, bool* no_xattrs) const {
   auto it = entries_.find(path);
   if (it == entries_.end()) return Lookup::kNew;
   if (!(it->second.fp == fp)) return Lookup::kChanged;
   *content = it->second.content;
+  if (no_xattrs) *no_xattrs = it->second.no_xattrs;
   return Lookup::kUnchanged;
 }
 
-void FilesCache::Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content) {
+void FilesCache::Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content,
+                        bool no_xattrs) {
   Entry& e = entries_[path];
+  e.no_xattrs = no_xattrs;
   e.fp = fp;
   e.content = std::move(content);
   e.age = 0;
@@ -95,6 +107,7 @@ absl::Status FilesCache::Save() const {
     w.U64(static_cast<uint64_t>(e.fp.ctime_ns));
     w.U64(e.fp.inode);
     w.U32(e.seen ? 0 : e.age + 1);
+    w.U8(e.no_xattrs ? kFlagNoXattrs : 0);
     w.Varint(e.content.size());
     for (const ContentPart& p : e.content) {
       w.Varint(p.hole);

@@ -38,10 +38,15 @@ class FilesCache {
   static FilesCache Load(const std::filesystem::path& file);
 
   enum class Lookup { kNew, kChanged, kUnchanged };
-  // kUnchanged fills `content` from the cache.
-  Lookup Find(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart>* content) const;
-  // Thread-compatible: call from one thread.
-  void Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content);
+  // kUnchanged fills `content` from the cache, and `no_xattrs` with whether
+  // the file was known to have no extended attributes (then, as its ctime
+  // is unchanged, it still has none and they need not be read).
+  Lookup Find(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart>* content,
+              bool* no_xattrs = nullptr) const;
+  // Thread-compatible: call from one thread. `no_xattrs`: the file's
+  // attributes were read and there were none.
+  void Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content,
+              bool no_xattrs = false);
   absl::Status Save() const;
 
  private:
@@ -50,6 +55,7 @@ class FilesCache {
     std::vector<ContentPart> content;
     uint32_t age = 0;  // backups since last seen
     bool seen = false;
+    bool no_xattrs = false;
   };
   std::filesystem::path file_;
   absl::flat_hash_map<std::string, Entry> entries_;

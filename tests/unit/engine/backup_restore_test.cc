@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "engine/backup.h"
@@ -152,6 +153,61 @@ TEST_CASE("an unchanged tree is not read again and adds nothing") {
     CHECK(third->snapshot.summary.bytes_read == 500000);
     CHECK(third->snapshot.summary.blobs_added <= depth);  // only directories on the way to the source
   }
+}
+
+TEST_CASE("a tree deeper than the directories the walk holds open backs up and restores") {
+  // The walk keeps up to 128 directories open and uses full paths below.
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src", deep = src;
+  for (int i = 0; i < 200; ++i) {
+    deep /= "d" + std::to_string(i);
+    if (i % 50 == 0) WriteFile(deep / "file", "level " + std::to_string(i));
+  }
+  WriteFile(deep / "leaf", "bottom");
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  auto result = RunBackup(*repo, Options(src, tmp / "cache"));
+  REQUIRE(result.ok());
+  CHECK_FALSE(result->snapshot.partial);
+  CHECK(result->snapshot.summary.files_new == 5);
+  RestoreOptions r;
+  r.target = tmp / "restored";
+  REQUIRE(RunRestore(*repo, r).ok());
+  auto diffs = CompareTrees(src, r.target / src.relative_path());
+  INFO(::Catch::Detail::stringify(diffs));
+  CHECK(diffs.empty());
+}
+
+TEST_CASE("extended attributes added or removed since the last backup are in the next one") {
+  // The files cache lets a re-backup skip reading the attributes of an
+  // unchanged file that had none: setting or removing one changes the
+  // ctime, so the file is then not unchanged.
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src", cache = tmp / "cache";
+  WriteFile(src / "plain", "no attributes yet");
+  WriteFile(src / "tagged", "has one");
+  WriteFile(src / "kept", "keeps one");
+  REQUIRE(setxattr((src / "tagged").c_str(), "user.tag", "x", 1, 0) == 0);
+  REQUIRE(setxattr((src / "kept").c_str(), "user.kept", "yes", 3, 0) == 0);
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  REQUIRE(RunBackup(*repo, Options(src, cache)).ok());
+  auto unchanged = RunBackup(*repo, Options(src, cache));
+  REQUIRE(unchanged.ok());
+  CHECK(unchanged->snapshot.summary.files_unchanged == 3);
+
+  REQUIRE(setxattr((src / "plain").c_str(), "user.added", "later", 5, 0) == 0);
+  REQUIRE(removexattr((src / "tagged").c_str(), "user.tag") == 0);
+  auto after = RunBackup(*repo, Options(src, cache));
+  REQUIRE(after.ok());
+  CHECK(after->snapshot.summary.files_unchanged == 1);  // "kept"
+
+  auto tree = repo->ReadTree(SubtreeOf(*repo, after->snapshot.tree, src));
+  REQUIRE(tree.ok());
+  std::map<std::string, std::vector<std::string>> names;
+  for (const Node& n : tree->nodes)
+    for (const Xattr& x : n.xattrs) names[n.name].push_back(x.name + "=" + Str(x.value));
+  CHECK(names["plain"] == std::vector<std::string>{"user.added=later"});
+  CHECK(names["tagged"].empty());
+  CHECK(names["kept"] == std::vector<std::string>{"user.kept=yes"});
 }
 
 TEST_CASE("a repository made with fastcdc-gear-v1 still backs up, dedups and restores") {
