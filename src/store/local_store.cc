@@ -285,7 +285,7 @@ class LocalStore final : public Store {
   }
 
   std::string Describe() const override { return description_; }
-  // One writer: each pack in flight is 16 MiB of memory, and on a local
+  // One writer: each pack in flight is held in memory, and on a local
   // disk the copy into the page cache is CPU work that a second writer
   // would only take from compression.
   int ParallelWrites() const override { return 1; }
