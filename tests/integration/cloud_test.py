@@ -120,7 +120,12 @@ class S3Test(CloudTestBase, RoundTrips):
         check_backup_through_faults(self, "AWS_ENDPOINT_URL", lambda port: f"http://127.0.0.1:{port}")
 
     def test_server_killed_mid_backup(self):
-        check_server_killed_mid_backup(self)
+        data = os.path.join(self.server.workdir, "s3rver-data")
+
+        def packs_stored():
+            return sum(1 for folder, _, names in os.walk(data) if "/data/" in folder
+                       for name in names if name.endswith(servers.S3RVER_OBJECT_SUFFIX))
+        check_server_killed_mid_backup(self, progress=packs_stored)
 
 
 class AzureTest(CloudTestBase, RoundTrips):
@@ -160,8 +165,11 @@ class AzureTest(CloudTestBase, RoundTrips):
         with fault_proxy.FaultProxy(upstream_port(self)) as proxy:
             self.env["AZURE_STORAGE_CONNECTION_STRING"] = self.connection_string(
                 endpoint=f"http://127.0.0.1:{proxy.port}/{account}")
+            def requests_made():
+                return proxy.requests
             check_server_killed_mid_backup(self, kill=lambda: proxy.set_down(True),
-                                           revive=lambda: proxy.set_down(False))
+                                           revive=lambda: proxy.set_down(False),
+                                           progress=requests_made)
 
 
 class GcsTest(CloudTestBase, RoundTrips):
@@ -196,15 +204,21 @@ def check_backup_through_faults(test, variable, value_for_port):
         test.assertGreater(injected, 10, f"too few faults injected: {proxy.counts}")
 
 
-def check_server_killed_mid_backup(test, kill=None, revive=None):
+def check_server_killed_mid_backup(test, progress, kill=None, revive=None):
+    """`progress()` counts something the backup's uploads increase (requests,
+    stored objects): the server is killed once a few uploads went through,
+    however fast this machine is, rather than after a fixed time."""
     test.coffer(*INIT_ARGS)
     test.backup()
     big = os.path.join(test.source, "big")
-    write_random_tree(big, random.Random(5), files=60, max_size=2_000_000)
+    write_random_tree(big, random.Random(5), files=100, max_size=2_000_000)  # ~100 MB, 1 MiB packs
+    before = progress()
     proc = subprocess.Popen([COFFER, "-q", "backup", test.source], env=test.env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.0)  # well into the upload of ~60 MB in 1 MiB packs
+        deadline = time.monotonic() + 60
+        while progress() < before + 8 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         test.assertIsNone(proc.poll(), "the backup finished before the server could be killed")
         (kill or test.server.kill)()
         _, err = proc.communicate(timeout=300)
