@@ -111,6 +111,20 @@ absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(const std::string& path) {
   return out;
 }
 
+namespace {
+bool RunningAsRoot() {
+  static const bool root = geteuid() == 0;
+  return root;
+}
+
+struct timespec* TimesOf(const Node& node, struct timespec (&times)[2]) {
+  times[0] = NsToTimespec(node.atime_ns);
+  times[1] = NsToTimespec(node.mtime_ns);
+  if (node.atime_ns == 0) times[0].tv_nsec = UTIME_OMIT;  // not recorded
+  return times;
+}
+}  // namespace
+
 absl::Status ApplyMetadata(const std::string& path, const Node& node, const ApplyMetadataOptions& options) {
   absl::Status first;
   auto note = [&](absl::Status s) {
@@ -123,13 +137,12 @@ absl::Status ApplyMetadata(const std::string& path, const Node& node, const Appl
         note(ErrnoStatus(absl::StrCat("setting extended attribute ", x.name, " on"), path));
     }
   }
-  if (options.restore_owner && geteuid() == 0) {
+  if (options.restore_owner && RunningAsRoot()) {
     if (lchown(path.c_str(), node.uid, node.gid) != 0) note(ErrnoStatus("changing owner of", path));
   }
   if (!is_link && chmod(path.c_str(), node.mode) != 0) note(ErrnoStatus("changing mode of", path));
-  struct timespec times[2] = {NsToTimespec(node.atime_ns), NsToTimespec(node.mtime_ns)};
-  if (node.atime_ns == 0) times[0].tv_nsec = UTIME_OMIT;  // not recorded
-  if (utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+  struct timespec times[2];
+  if (utimensat(AT_FDCWD, path.c_str(), TimesOf(node, times), AT_SYMLINK_NOFOLLOW) != 0)
     note(ErrnoStatus("setting times of", path));
   return first;
 }

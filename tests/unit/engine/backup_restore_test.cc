@@ -394,6 +394,21 @@ TEST_CASE("restore of chosen paths, and refusal to overwrite") {
   }
 }
 
+TEST_CASE("a temporary file left by an interrupted restore is replaced, not an error") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  WriteFile(src / "file", "the real content");
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  REQUIRE(RunBackup(*repo, Options(src, tmp / "cache")).ok());
+  fs::path restored = tmp / "restored" / src.relative_path();
+  WriteFile(restored / "file.coffer-restore-tmp", "half of an earlier attemp");
+  RestoreOptions r;
+  r.target = tmp / "restored";
+  REQUIRE(RunRestore(*repo, r).ok());
+  CHECK(coffer::testing::ReadFile(restored / "file") == "the real content");
+  CHECK_FALSE(fs::exists(restored / "file.coffer-restore-tmp"));
+}
+
 TEST_CASE("restore detects a corrupted pack and names it") {
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src";
