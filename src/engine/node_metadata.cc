@@ -84,31 +84,48 @@ absl::StatusOr<Node> NodeFromStat(const std::string& name, const struct stat& st
   return n;
 }
 
-absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(const std::string& path) {
+namespace {
+// `list(buffer, size)` and `get(name, buffer, size)` behave as llistxattr
+// and lgetxattr on one file, by path or by descriptor.
+template <typename List, typename Get>
+absl::StatusOr<std::vector<Xattr>> ReadUserXattrsWith(const std::string& path, List list, Get get) {
   std::vector<Xattr> out;
-  ssize_t size = llistxattr(path.c_str(), nullptr, 0);
+  ssize_t size = list(nullptr, 0);
   if (size < 0) {
     if (errno == ENOTSUP || errno == ENODATA) return out;
     return ErrnoStatus("listing extended attributes of", path);
   }
   if (size == 0) return out;  // most files: one system call, not two
   std::string names(static_cast<size_t>(size), '\0');
-  size = llistxattr(path.c_str(), names.data(), names.size());
+  size = list(names.data(), names.size());
   if (size < 0) return ErrnoStatus("listing extended attributes of", path);
   for (size_t pos = 0; pos < static_cast<size_t>(size);) {
     std::string name(names.c_str() + pos);
     pos += name.size() + 1;
     if (name.rfind("user.", 0) != 0) continue;
-    ssize_t len = lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    ssize_t len = get(name.c_str(), nullptr, 0);
     if (len < 0) continue;  // removed meanwhile
     Bytes value(static_cast<size_t>(len));
-    len = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    len = get(name.c_str(), value.data(), value.size());
     if (len < 0) continue;
     value.resize(static_cast<size_t>(len));
     out.push_back({name, std::move(value)});
   }
   std::sort(out.begin(), out.end(), [](const Xattr& a, const Xattr& b) { return a.name < b.name; });
   return out;
+}
+}  // namespace
+
+absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(const std::string& path) {
+  return ReadUserXattrsWith(
+      path, [&](char* buf, size_t size) { return llistxattr(path.c_str(), buf, size); },
+      [&](const char* name, void* buf, size_t size) { return lgetxattr(path.c_str(), name, buf, size); });
+}
+
+absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(int fd, const std::string& path) {
+  return ReadUserXattrsWith(
+      path, [&](char* buf, size_t size) { return flistxattr(fd, buf, size); },
+      [&](const char* name, void* buf, size_t size) { return fgetxattr(fd, name, buf, size); });
 }
 
 namespace {

@@ -19,6 +19,9 @@ absl::StatusOr<Node> NodeFromStat(const std::string& name, const struct stat& st
 
 // user.* extended attributes of `path` (not following symlinks), sorted.
 absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(const std::string& path);
+// The same for a file open as `fd` (`path` names it in messages): no path
+// lookup.
+absl::StatusOr<std::vector<Xattr>> ReadUserXattrs(int fd, const std::string& path);
 
 struct ApplyMetadataOptions {
   bool restore_owner = true;
