@@ -65,6 +65,12 @@ struct PathTrie {
 
 std::string ErrnoText() { return strerror(errno); }
 
+// What to pass to an *at() call: `name` inside the open directory `dir_fd`,
+// or the whole `path` when there is none (AT_FDCWD).
+const char* AtPath(int dir_fd, const std::string& path, const std::string& name) {
+  return dir_fd == AT_FDCWD ? path.c_str() : name.c_str();
+}
+
 // Chunk copies in flight are bounded by the worker queue (2 per thread) plus
 // one per running worker; idle ones beyond this are freed, and so are
 // buffers grown past a few average chunks by a rare large one, so the pool
@@ -241,8 +247,7 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
   if (MatchesAny(options_.excludes, path)) return;
   current_path_ = path;
   struct stat st;
-  const char* lookup = dir_fd == AT_FDCWD ? path.c_str() : name.c_str();
-  if (fstatat(dir_fd, lookup, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (fstatat(dir_fd, AtPath(dir_fd, path, name), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     Warn(path, absl::StrCat("cannot stat: ", ErrnoText()), true);
     return;
   }
@@ -376,7 +381,7 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, int d
 
   // Opened in its directory (one path component), and the attributes
   // read through the descriptor: no further path lookups for this file.
-  const char* relative = dir_fd == AT_FDCWD ? path.c_str() : name.c_str();
+  const char* relative = AtPath(dir_fd, path, name);
   int fd = openat(dir_fd, relative, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = openat(dir_fd, relative, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
