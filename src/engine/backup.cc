@@ -526,6 +526,10 @@ void Backup::SubmitBatch() {
   if (batch_.empty()) return;
   workers_->Submit([this, batch = std::move(batch_)]() mutable {
     for (ChunkTask& task : batch) {
+      if (Stopped()) {  // failed or cancelled: the rest would be wasted work
+        task.job->outstanding--;
+        continue;
+      }
       Id id = repo_.hasher().Hash(task.chunk);
       auto saved = writer_.Save(BlobType::kData, id, task.chunk);
       if (!saved.ok()) SetFatal(saved.status());

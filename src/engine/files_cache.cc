@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/byte_io.h"
+#include "base/hex.h"
+#include "crypto/secret.h"
 
 namespace coffer {
 namespace {
@@ -116,8 +118,12 @@ absl::Status FilesCache::Save() const {
   }
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
-  std::string tmp = file_.string() + ".tmp-" + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // A random suffix: two backups of one repository in one process (through
+  // the C API) must not write the same temporary file.
+  uint8_t suffix[4];
+  RandomFill(MutableByteView(suffix, sizeof(suffix)));
+  std::string tmp = absl::StrCat(file_.string(), ".tmp-", getpid(), "-", HexEncode(ByteView(suffix, sizeof(suffix))));
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
   const Bytes& bytes = w.bytes();
   size_t done = 0;
@@ -131,8 +137,7 @@ absl::Status FilesCache::Save() const {
     }
     done += static_cast<size_t>(n);
   }
-  close(fd);
-  if (rename(tmp.c_str(), file_.c_str()) != 0) {
+  if (close(fd) != 0 || rename(tmp.c_str(), file_.c_str()) != 0) {
     unlink(tmp.c_str());
     return absl::UnavailableError(absl::StrCat("cannot replace files cache ", file_.string()));
   }

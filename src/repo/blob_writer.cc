@@ -46,8 +46,12 @@ bool BlobWriter::KnownAll(std::span<const Id> ids) {
   for (size_t start = 0; start < ids.size(); start += kBatch) {
     std::span<const Id> batch = ids.subspan(start, std::min(kBatch, ids.size() - start));
     repo_.index().HasMany(batch, found);
-    for (size_t i = 0; i < batch.size(); ++i)
-      if (!found[i] && !Known(batch[i])) return false;
+    // What the index lacks may still be pending in this writer.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (found[i]) continue;
+      std::lock_guard<std::mutex> guard(mu_);
+      if (!pending_.contains(batch[i])) return false;
+    }
   }
   return true;
 }

@@ -370,7 +370,9 @@ absl::Status MirrorStore::CheckDeletable() {
   absl::Status primary = primary_->CheckDeletable();
   if (!primary.ok()) return primary;
   // An unreachable replica does not stop a delete (it is journaled like any
-  // missed write); a replica that refuses deletes on principle does.
+  // missed write); a replica that refuses deletes on principle does. One
+  // already marked down is not asked (that would only wait out its retries).
+  if (ReplicaDown()) return absl::OkStatus();
   absl::Status replica = replica_->CheckDeletable();
   return absl::IsPermissionDenied(replica) ? replica : absl::OkStatus();
 }
