@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <deque>
+#include <functional>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
+#include "base/sequential_writer.h"
 #include "base/work_queue.h"
 #include "engine/node_metadata.h"
 #include "engine/pattern.h"
@@ -25,6 +28,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Below this a file is a few blocks: the page cache costs little and the
+// unaligned tail would be most of it.
+constexpr uint64_t kDirectWriteMinSize = 256 << 10;
+// A worker's task: up to this many files or bytes, whichever comes first.
+constexpr size_t kBatchFiles = 32;
+constexpr uint64_t kBatchBytes = 4 << 20;
+
 struct PlannedEntry {
   std::string path;  // inside the snapshot: "/home/ann/x"
   Node node;
@@ -33,6 +43,16 @@ struct PlannedEntry {
 bool IsAtOrBelow(std::string_view path, std::string_view base) {
   if (base == "/") return true;
   return path == base || (path.size() > base.size() && path.substr(0, base.size()) == base && path[base.size()] == '/');
+}
+
+// True when `dir` does not exist or is a directory with no entries: nothing
+// restored into it can replace anything.
+bool IsMissingOrEmptyDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  auto status = std::filesystem::symlink_status(dir, ec);
+  if (ec) return ec == std::errc::no_such_file_or_directory;
+  if (!std::filesystem::is_directory(status)) return false;
+  return std::filesystem::is_empty(dir, ec) && !ec;
 }
 
 std::string NormalizeInclude(std::string p) {
@@ -65,7 +85,12 @@ class Restore {
   Repository& repo_;
   const RestoreOptions& options_;
   std::vector<std::string> includes_;
-  std::vector<PlannedEntry> plan_;  // depth-first, parents before children
+  // Depth-first, parents before children. A deque: entries handed to
+  // workers while planning goes on must keep their address.
+  std::deque<PlannedEntry> plan_;
+  // Set while planning feeds entries straight to Place (see Run).
+  std::function<absl::Status(const PlannedEntry&)> on_planned_;
+  std::atomic<bool> planning_{false};
   Clock::time_point start_, last_report_{};
   std::atomic<uint64_t> bytes_done_{0}, files_done_{0}, warnings_{0};
   uint64_t bytes_total_ = 0, files_total_ = 0;
@@ -104,6 +129,7 @@ absl::Status Restore::Plan(const Id& tree_id, const std::string& base) {
       bytes_total_ += node.size;
     }
     plan_.push_back({path, std::move(node)});
+    if (on_planned_) COFFER_RETURN_IF_ERROR(on_planned_(plan_.back()));
     if (subtree) COFFER_RETURN_IF_ERROR(Plan(*subtree, path));
   }
   return absl::OkStatus();
@@ -133,6 +159,11 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
     fd = open(dest.c_str(), kFlags, 0600);
   }
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", dest, ": ", strerror(errno)));
+  // Hole-free files of some size bypass the page cache (see
+  // SequentialWriter); a hole needs an unwritten gap, so those go buffered.
+  bool has_hole = std::any_of(node.content.begin(), node.content.end(),
+                              [](const ContentPart& p) { return p.is_hole(); });
+  SequentialWriter writer(fd, !has_hole && node.size >= kDirectWriteMinSize);
   uint64_t offset = 0, written_end = 0;
   absl::Status status;
   for (const ContentPart& part : node.content) {
@@ -141,7 +172,9 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
       break;
     }
     if (part.is_hole()) {
-      offset += part.hole;  // left unwritten: stays a hole
+      status = writer.Skip(part.hole);  // left unwritten: stays a hole
+      if (!status.ok()) break;
+      offset += part.hole;
       bytes_done_ += part.hole;
       continue;
     }
@@ -150,21 +183,15 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
       status = data.status();
       break;
     }
-    size_t done = 0;
-    while (done < data->size()) {
-      ssize_t n = pwrite(fd, data->data() + done, data->size() - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", strerror(errno)));
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
+    status = writer.Append(*data);
     if (!status.ok()) break;
     offset += data->size();
     written_end = offset;
     bytes_done_ += data->size();
   }
+  if (status.ok()) status = writer.Finish();
+  if (!status.ok() && status.code() == absl::StatusCode::kResourceExhausted)
+    status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
   // A trailing hole is the only part the writes did not reach.
   if (status.ok() && offset != written_end && ftruncate(fd, static_cast<off_t>(offset)) != 0)
     status = absl::InternalError(absl::StrCat("cannot set size of ", dest, ": ", strerror(errno)));
@@ -214,7 +241,7 @@ void Restore::Report(bool force) {
   p.files_total = files_total_;
   p.bytes_done = bytes_done_;
   p.bytes_total = bytes_total_;
-  p.totals_final = true;
+  p.totals_final = !planning_;
   p.errors = warnings_;
   p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
   if (!options_.progress(p)) cancelled_ = true;
@@ -227,8 +254,12 @@ absl::StatusOr<RestoreResult> Restore::Run() {
                                                        repo_.lock_wait_seconds()));
   COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   COFFER_ASSIGN_OR_RETURN(SnapshotEntry snap, repo_.FindSnapshot(options_.snapshot));
-  COFFER_RETURN_IF_ERROR(Plan(snap.snapshot.tree, "/"));
-  if (!includes_.empty()) {
+  // Planning (reading every tree) and restoring overlap unless something
+  // must be known about the whole plan before the first write: that each
+  // --include exists, or that no planned path is already in the target.
+  const bool stream = includes_.empty() && (options_.overwrite || IsMissingOrEmptyDir(options_.target));
+  if (!stream) {
+    COFFER_RETURN_IF_ERROR(Plan(snap.snapshot.tree, "/"));
     for (const auto& inc : includes_) {
       bool found = std::any_of(plan_.begin(), plan_.end(), [&](const PlannedEntry& e) { return e.path == inc; });
       if (!found)
@@ -238,68 +269,103 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   std::error_code ec;
   std::filesystem::create_directories(options_.target, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create target ", options_.target.string(), ": ", ec.message()));
-  if (!options_.overwrite) COFFER_RETURN_IF_ERROR(CheckConflicts());
+  if (!stream && !options_.overwrite) COFFER_RETURN_IF_ERROR(CheckConflicts());
 
   RestoreResult result;
   result.snapshot = snap.id;
-  // Directories and links first (on this thread), file contents in parallel.
+  // Directories and links are made on this thread as they are planned; file
+  // contents go to workers in batches (one hand-off per batch, not per file:
+  // most files are small, and waking a thread costs about as much as
+  // writing one).
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, std::string> hardlinks;  // (device, inode) → first path
-  std::vector<const PlannedEntry*> files, dirs, links_later;
-  for (const PlannedEntry& e : plan_) {
-    std::string dest = Target(e.path);
-    switch (e.node.type) {
-      case NodeType::kDir: {
-        struct stat st;
-        if (lstat(dest.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) unlink(dest.c_str());
-        if (mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST)
-          return absl::InternalError(absl::StrCat("cannot create directory ", dest, ": ", strerror(errno)));
-        dirs.push_back(&e);
-        result.dirs++;
-        break;
-      }
-      case NodeType::kFile:
-        if (e.node.links > 1) {
-          auto [it, first] = hardlinks.try_emplace({e.node.device, e.node.inode}, e.path);
-          if (!first) {
-            links_later.push_back(&e);
-            break;
+  std::vector<const PlannedEntry*> dirs, links_later, batch;
+  uint64_t batch_bytes = 0;
+  // Twice the cores: with direct writes a worker also waits for the device.
+  int threads = std::clamp(2 * static_cast<int>(std::thread::hardware_concurrency()), 2, 32);
+  absl::Status plan_status;
+  {
+    WorkQueue workers(threads, static_cast<size_t>(threads) * 2);
+    auto flush = [&] {
+      if (batch.empty()) return;
+      workers.Submit([this, files = std::move(batch)] {
+        for (const PlannedEntry* e : files) {
+          if (cancelled_) return;
+          absl::Status s = RestoreFile(*e);
+          if (!s.ok()) {
+            std::lock_guard<std::mutex> guard(mu_);
+            if (errors_.empty()) first_error_code_ = s.code();
+            errors_.push_back(absl::StrCat(e->path, ": ", s.message()));
           }
         }
-        files.push_back(&e);
-        result.files++;
-        result.bytes += e.node.size;
-        break;
-      case NodeType::kSymlink:
-      case NodeType::kFifo: {
-        if (options_.overwrite) unlink(dest.c_str());
-        int rc = e.node.type == NodeType::kSymlink ? symlink(e.node.link_target.c_str(), dest.c_str())
-                                                     : mkfifo(dest.c_str(), 0600);
-        if (rc != 0) return absl::InternalError(absl::StrCat("cannot create ", dest, ": ", strerror(errno)));
-        if (absl::Status s = ApplyMetadata(dest, e.node, {options_.restore_owner}); !s.ok())
-          Warn(e.path, std::string(s.message()));
-        (e.node.type == NodeType::kSymlink ? result.symlinks : result.other)++;
-        break;
+      });
+      batch.clear();
+      batch_bytes = 0;
+    };
+    auto place = [&](const PlannedEntry& e) -> absl::Status {
+      if (cancelled_) return absl::CancelledError("restore cancelled");
+      std::string dest = Target(e.path);
+      switch (e.node.type) {
+        case NodeType::kDir: {
+          struct stat st;
+          if (lstat(dest.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) unlink(dest.c_str());
+          if (mkdir(dest.c_str(), 0700) != 0 && errno != EEXIST)
+            return absl::InternalError(absl::StrCat("cannot create directory ", dest, ": ", strerror(errno)));
+          dirs.push_back(&e);
+          result.dirs++;
+          break;
+        }
+        case NodeType::kFile:
+          if (e.node.links > 1) {
+            auto [it, first] = hardlinks.try_emplace({e.node.device, e.node.inode}, e.path);
+            if (!first) {
+              links_later.push_back(&e);
+              break;
+            }
+          }
+          batch.push_back(&e);
+          batch_bytes += e.node.size;
+          if (batch.size() >= kBatchFiles || batch_bytes >= kBatchBytes) flush();
+          result.files++;
+          result.bytes += e.node.size;
+          break;
+        case NodeType::kSymlink:
+        case NodeType::kFifo: {
+          if (options_.overwrite) unlink(dest.c_str());
+          int rc = e.node.type == NodeType::kSymlink ? symlink(e.node.link_target.c_str(), dest.c_str())
+                                                       : mkfifo(dest.c_str(), 0600);
+          if (rc != 0) return absl::InternalError(absl::StrCat("cannot create ", dest, ": ", strerror(errno)));
+          if (absl::Status s = ApplyMetadata(dest, e.node, {options_.restore_owner}); !s.ok())
+            Warn(e.path, std::string(s.message()));
+          (e.node.type == NodeType::kSymlink ? result.symlinks : result.other)++;
+          break;
+        }
+      }
+      Report(false);
+      return absl::OkStatus();
+    };
+    if (stream) {
+      planning_ = true;
+      on_planned_ = place;
+      plan_status = Plan(snap.snapshot.tree, "/");
+      on_planned_ = nullptr;
+      planning_ = false;
+    } else {
+      for (const PlannedEntry& e : plan_) {
+        plan_status = place(e);
+        if (!plan_status.ok()) break;
       }
     }
-  }
-
-  int threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 16);
-  {
-    WorkQueue workers(threads, static_cast<size_t>(threads) * 4);
-    for (const PlannedEntry* e : files) {
-      if (cancelled_) break;
-      workers.Submit([this, e] {
-        absl::Status s = RestoreFile(*e);
-        if (!s.ok()) {
-          std::lock_guard<std::mutex> guard(mu_);
-          if (errors_.empty()) first_error_code_ = s.code();
-          errors_.push_back(absl::StrCat(e->path, ": ", s.message()));
-        }
-      });
-      Report(false);
+    if (plan_status.ok()) {
+      flush();
+      while (!workers.WaitFor(100)) Report(false);
+    } else {
+      cancelled_ = true;  // stop the workers at their next file or blob
     }
-    while (!workers.WaitFor(100)) Report(false);
   }
+  // A damaged tree or a directory that cannot be made: files already
+  // restored stay (each complete under its own name), and the error says why
+  // the rest is missing.
+  if (!plan_status.ok() && !absl::IsCancelled(plan_status)) return plan_status;
   if (cancelled_) return absl::CancelledError("restore cancelled");
   for (const PlannedEntry* e : links_later) {
     std::string dest = Target(e->path);

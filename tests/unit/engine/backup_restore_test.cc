@@ -394,6 +394,64 @@ TEST_CASE("restore of chosen paths, and refusal to overwrite") {
   }
 }
 
+TEST_CASE("a whole-snapshot restore into a target that has entries checks for conflicts first") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  WriteFile(src / "a.txt", "A");
+  WriteFile(src / "z" / "b.txt", "B");
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  REQUIRE(RunBackup(*repo, Options(src, tmp / "cache")).ok());
+  fs::path out = tmp / "out" / src.relative_path();
+  WriteFile(out / "z" / "b.txt", "local edit");  // the target is not empty: no streaming
+  RestoreOptions r;
+  r.target = tmp / "out";
+  auto s = RunRestore(*repo, r);
+  REQUIRE(absl::IsAlreadyExists(s.status()));
+  CHECK_THAT(std::string(s.status().message()), Catch::Contains("b.txt"));
+  CHECK(coffer::testing::ReadFile(out / "z" / "b.txt") == "local edit");
+  CHECK_FALSE(fs::exists(out / "a.txt"));  // nothing was written
+
+  SECTION("an empty existing target is restored into") {
+    fs::create_directories(tmp / "empty");
+    r.target = tmp / "empty";
+    REQUIRE(RunRestore(*repo, r).ok());
+    CHECK(coffer::testing::ReadFile(tmp / "empty" / src.relative_path() / "a.txt") == "A");
+  }
+}
+
+TEST_CASE("restore of many files of every size, in batches, is byte-exact") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  // Sizes around the direct-write threshold and the 4 KiB alignment, more
+  // files than one batch, in several directories.
+  const size_t sizes[] = {0, 1, 100, 4095, 4096, 4097, 65536, (256 << 10) - 1, 256 << 10,
+                          (256 << 10) + 1, 1 << 20, (1 << 20) + 4097, 5 * (1 << 20) + 3};
+  int n = 0;
+  for (int dir = 0; dir < 4; ++dir) {
+    for (size_t size : sizes) {
+      std::string name = "d" + std::to_string(dir) + "/f" + std::to_string(n);
+      WriteFile(src / name, Str(RandomBytes(size, ++n)));
+    }
+  }
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  REQUIRE(RunBackup(*repo, Options(src, tmp / "cache")).ok());
+  RestoreOptions r;
+  r.target = tmp / "out";
+  std::vector<Progress> seen;
+  r.progress = [&](const Progress& p) {
+    seen.push_back(p);
+    return true;
+  };
+  auto result = RunRestore(*repo, r);
+  REQUIRE(result.ok());
+  CHECK(result->files == static_cast<uint64_t>(n));
+  CHECK(CompareTrees(src, tmp / "out" / src.relative_path()).empty());
+  REQUIRE_FALSE(seen.empty());
+  CHECK(seen.back().totals_final);
+  CHECK(seen.back().files_done == static_cast<uint64_t>(n));
+  CHECK(seen.back().files_total == static_cast<uint64_t>(n));
+}
+
 TEST_CASE("a temporary file left by an interrupted restore is replaced, not an error") {
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src";

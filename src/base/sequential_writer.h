@@ -1,0 +1,63 @@
+// Writes one file front to back, bypassing the page cache where it can.
+//
+// Bulk data a backup engine writes (restored files, pack files) is written
+// once and not read again soon. Through the page cache every byte is first
+// copied into freshly allocated cache pages, which costs more CPU than the
+// rest of the write path on some machines (measured on this project's
+// 2-core VM: 1 GiB buffered 3.3 s of kernel CPU, with O_DIRECT 0.15 s), and
+// it evicts pages the machine's own work needs. With O_DIRECT the bytes are
+// staged in a reused, aligned per-thread buffer and written in whole
+// aligned blocks; the unaligned tail goes through the page cache.
+//
+// Where the filesystem refuses O_DIRECT (tmpfs, some FUSE filesystems) or a
+// direct write fails with EINVAL (an alignment the device does not accept),
+// the writer falls back to ordinary writes for the rest of the file, so the
+// outcome is the same bytes either way. COFFER_DIRECT_IO=0 in the
+// environment turns direct writes off.
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "base/bytes.h"
+
+namespace coffer {
+
+class SequentialWriter {
+ public:
+  // `fd` is open for writing, positioned at offset 0 of an empty file, and
+  // stays owned by the caller. With `try_direct` false every write is an
+  // ordinary one.
+  SequentialWriter(int fd, bool try_direct);
+  SequentialWriter(const SequentialWriter&) = delete;
+  SequentialWriter& operator=(const SequentialWriter&) = delete;
+
+  // Appends `data` at the current end. Errors carry strerror's text.
+  absl::Status Append(ByteView data);
+  // Leaves `n` bytes unwritten (a hole). Only for a writer made without
+  // try_direct: FailedPrecondition otherwise.
+  absl::Status Skip(uint64_t n);
+  // Writes everything still staged. Call once, after the last Append; the
+  // descriptor is left without O_DIRECT.
+  absl::Status Finish();
+
+  uint64_t size() const { return offset_ + staged_; }
+  // True while writes bypass the page cache (false after a fallback).
+  bool direct() const { return direct_; }
+
+  // Whether COFFER_DIRECT_IO allows direct writes (read once per process).
+  static bool Enabled();
+
+ private:
+  absl::Status WriteAt(const uint8_t* data, size_t length, uint64_t offset);
+  absl::Status FlushStaged(size_t length);
+  void StopDirect();
+
+  int fd_;
+  bool direct_ = false;
+  uint8_t* stage_ = nullptr;  // the calling thread's aligned buffer
+  size_t staged_ = 0;         // bytes in stage_, starting at offset_
+  uint64_t offset_ = 0;       // file offset of stage_[0]; always aligned
+};
+
+}  // namespace coffer
