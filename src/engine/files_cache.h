@@ -8,15 +8,18 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "base/cache_dir.h"
 #include "base/id.h"
+#include "base/bytes.h"
 #include "repo/tree.h"
 
 namespace coffer {
@@ -33,6 +36,14 @@ class FilesCache {
  public:
   static constexpr uint32_t kMaxAge = 10;
 
+  FilesCache() = default;
+  // Movable, not copyable: entries point into data_ and added_keys_, whose
+  // storage a move keeps in place and a copy would not.
+  FilesCache(FilesCache&&) = default;
+  FilesCache& operator=(FilesCache&&) = default;
+  FilesCache(const FilesCache&) = delete;
+  FilesCache& operator=(const FilesCache&) = delete;
+
   // A missing or unreadable cache file is an empty cache (the cache only
   // saves work; it never decides correctness).
   static FilesCache Load(const std::filesystem::path& file);
@@ -47,18 +58,36 @@ class FilesCache {
   // attributes were read and there were none.
   void Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content,
               bool no_xattrs = false);
+  // Writes the cache unless it would say what the file already says (every
+  // entry seen again, unchanged, none aging): an unchanged re-backup then
+  // writes nothing here.
   absl::Status Save() const;
+  // True when Save would write (for tests).
+  bool NeedsSave() const;
 
  private:
   struct Entry {
     FileFingerprint fp;
-    std::vector<ContentPart> content;
+    // Parts as loaded: a view into data_ holding `loaded_parts` encoded
+    // parts; decoded only when asked for. Empty once Record replaced them.
+    ByteView loaded;
+    uint32_t loaded_parts = 0;
+    std::vector<ContentPart> content;  // parts given to Record
     uint32_t age = 0;  // backups since last seen
     bool seen = false;
     bool no_xattrs = false;
   };
+  static bool DecodeParts(ByteView encoded, uint32_t count, std::vector<ContentPart>* out);
+  static bool SameParts(const Entry& e, const std::vector<ContentPart>& content);
+
   std::filesystem::path file_;
-  absl::flat_hash_map<std::string, Entry> entries_;
+  // The loaded file: loaded keys and parts point into it, so loading a cache
+  // of many files allocates nothing per file.
+  std::string data_;
+  std::deque<std::string> added_keys_;  // keys of entries new this run
+  absl::flat_hash_map<std::string_view, Entry> entries_;
+  bool changed_ = false;        // Record added or altered an entry
+  bool loaded_aged_ = false;    // some loaded entry had age > 0
 };
 
 }  // namespace coffer

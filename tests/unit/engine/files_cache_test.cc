@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <sys/stat.h>
 
 #include "base/byte_io.h"
 #include "support/temp_dir.h"
@@ -84,4 +85,77 @@ TEST_CASE("a truncated files cache is an empty cache") {
   FilesCache cache = FilesCache::Load(file);
   std::vector<ContentPart> content;
   CHECK(cache.Find("/a", kFp, &content) == FilesCache::Lookup::kNew);
+}
+
+TEST_CASE("a files cache seen again unchanged is not rewritten; any difference is") {
+  coffer::testing::TempDir tmp;
+  auto file = tmp / "files";
+  const std::vector<ContentPart> a_parts = {ContentPart{IdOf(1), 0}, ContentPart{Id{}, 4096}, ContentPart{IdOf(3), 0}};
+  {
+    FilesCache cache = FilesCache::Load(file);
+    CHECK_FALSE(cache.NeedsSave());  // nothing to say
+    cache.Record("/a", kFp, a_parts, true);
+    cache.Record("/b", kFp, {ContentPart{IdOf(2), 0}}, false);
+    CHECK(cache.NeedsSave());
+    REQUIRE(cache.Save().ok());
+  }
+  // Save replaces the file by renaming a new one over it: a new inode.
+  auto inode_of = [&] {
+    struct stat st {};
+    stat(file.c_str(), &st);
+    return st.st_ino;
+  };
+  const auto written = inode_of();
+  auto replay = [&](FilesCache& cache) {  // a backup that finds both files as they were
+    std::vector<ContentPart> content;
+    bool no_xattrs = false;
+    REQUIRE(cache.Find("/a", kFp, &content, &no_xattrs) == FilesCache::Lookup::kUnchanged);
+    cache.Record("/a", kFp, content, no_xattrs);
+    REQUIRE(cache.Find("/b", kFp, &content, &no_xattrs) == FilesCache::Lookup::kUnchanged);
+    cache.Record("/b", kFp, content, no_xattrs);
+  };
+  SECTION("everything seen as it was: nothing to write") {
+    FilesCache cache = FilesCache::Load(file);
+    replay(cache);
+    CHECK_FALSE(cache.NeedsSave());
+    REQUIRE(cache.Save().ok());
+    CHECK(inode_of() == written);
+  }
+  SECTION("a file not seen ages, so the cache is written") {
+    FilesCache cache = FilesCache::Load(file);
+    std::vector<ContentPart> content;
+    REQUIRE(cache.Find("/a", kFp, &content) == FilesCache::Lookup::kUnchanged);
+    cache.Record("/a", kFp, content, true);
+    CHECK(cache.NeedsSave());
+    REQUIRE(cache.Save().ok());
+    FilesCache again = FilesCache::Load(file);
+    replay(again);
+    CHECK(again.NeedsSave());  // /b was loaded with age 1: seen now, age 0 again
+  }
+  SECTION("changed parts, attributes flag or fingerprint are written") {
+    FilesCache cache = FilesCache::Load(file);
+    replay(cache);
+    SECTION("parts") { cache.Record("/a", kFp, {ContentPart{IdOf(9), 0}}, true); }
+    SECTION("one blob of three") {
+      auto parts = a_parts;
+      parts[2].blob = IdOf(4);
+      cache.Record("/a", kFp, parts, true);
+    }
+    SECTION("flag") { cache.Record("/a", kFp, a_parts, false); }
+    SECTION("fingerprint") {
+      FileFingerprint fp = kFp;
+      fp.mtime_ns++;
+      cache.Record("/a", fp, a_parts, true);
+    }
+    SECTION("a new file") { cache.Record("/new", kFp, {}, true); }
+    CHECK(cache.NeedsSave());
+    REQUIRE(cache.Save().ok());
+  }
+  // Whatever was written, the loaded parts survive a rewrite unchanged.
+  FilesCache last = FilesCache::Load(file);
+  std::vector<ContentPart> content;
+  FilesCache::Lookup found = last.Find("/b", kFp, &content);
+  REQUIRE(found == FilesCache::Lookup::kUnchanged);
+  REQUIRE(content.size() == 1);
+  CHECK(content[0].blob == IdOf(2));
 }
