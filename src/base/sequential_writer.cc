@@ -66,8 +66,14 @@ absl::Status SequentialWriter::WriteAt(const uint8_t* data, size_t length, uint6
       StopDirect();
       continue;
     }
-    if (n < 0) return absl::ResourceExhaustedError(strerror(errno));
-    if (n == 0) return absl::ResourceExhaustedError("write returned 0 bytes");
+    if (n < 0) {
+      errno_ = errno;
+      return absl::ResourceExhaustedError(strerror(errno_));
+    }
+    if (n == 0) {
+      errno_ = EIO;
+      return absl::ResourceExhaustedError("write returned 0 bytes");
+    }
     done += static_cast<size_t>(n);
     // A short direct write may leave the rest unaligned.
     if (direct_ && done < length && (done % kAlign) != 0) StopDirect();

@@ -42,6 +42,11 @@ class SequentialWriter {
   absl::Status Finish();
 
   uint64_t size() const { return offset_ + staged_; }
+  // errno of the last failed write (0 if none), for callers that map it.
+  int error_number() const { return errno_; }
+  // Below this a file is a few blocks: the page cache costs little and the
+  // unaligned tail would be most of it. Callers pass try_direct for larger.
+  static constexpr uint64_t kWorthwhileSize = 256 << 10;
   // True while writes bypass the page cache (false after a fallback).
   bool direct() const { return direct_; }
 
@@ -58,6 +63,7 @@ class SequentialWriter {
   uint8_t* stage_ = nullptr;  // the calling thread's aligned buffer
   size_t staged_ = 0;         // bytes in stage_, starting at offset_
   uint64_t offset_ = 0;       // file offset of stage_[0]; always aligned
+  int errno_ = 0;
 };
 
 }  // namespace coffer

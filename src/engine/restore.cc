@@ -28,9 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Below this a file is a few blocks: the page cache costs little and the
-// unaligned tail would be most of it.
-constexpr uint64_t kDirectWriteMinSize = 256 << 10;
 // A worker's task: up to this many files or bytes, whichever comes first.
 constexpr size_t kBatchFiles = 32;
 constexpr uint64_t kBatchBytes = 4 << 20;
@@ -163,7 +160,7 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
   // SequentialWriter); a hole needs an unwritten gap, so those go buffered.
   bool has_hole = std::any_of(node.content.begin(), node.content.end(),
                               [](const ContentPart& p) { return p.is_hole(); });
-  SequentialWriter writer(fd, !has_hole && node.size >= kDirectWriteMinSize);
+  SequentialWriter writer(fd, !has_hole && node.size >= SequentialWriter::kWorthwhileSize);
   uint64_t offset = 0, written_end = 0;
   absl::Status status;
   for (const ContentPart& part : node.content) {
