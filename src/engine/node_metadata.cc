@@ -164,4 +164,24 @@ absl::Status ApplyMetadata(const std::string& path, const Node& node, const Appl
   return first;
 }
 
+absl::Status ApplyMetadataToOpenFile(int fd, const std::string& path, const Node& node,
+                                     const ApplyMetadataOptions& options) {
+  absl::Status first;
+  auto note = [&](absl::Status s) {
+    if (first.ok() && !s.ok()) first = s;
+  };
+  for (const Xattr& x : node.xattrs) {
+    if (fsetxattr(fd, x.name.c_str(), x.value.data(), x.value.size(), 0) != 0)
+      note(ErrnoStatus(absl::StrCat("setting extended attribute ", x.name, " on"), path));
+  }
+  if (options.restore_owner && RunningAsRoot()) {
+    if (fchown(fd, node.uid, node.gid) != 0) note(ErrnoStatus("changing owner of", path));
+  }
+  // After the owner: chown clears set-user-ID and set-group-ID bits.
+  if (fchmod(fd, node.mode) != 0) note(ErrnoStatus("changing mode of", path));
+  struct timespec times[2];
+  if (futimens(fd, TimesOf(node, times)) != 0) note(ErrnoStatus("setting times of", path));
+  return first;
+}
+
 }  // namespace coffer

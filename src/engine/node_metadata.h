@@ -31,6 +31,11 @@ struct ApplyMetadataOptions {
 // order: chown clears setuid bits, and anything but times changes ctime).
 // Returns the first failure but tries every step.
 absl::Status ApplyMetadata(const std::string& path, const Node& node, const ApplyMetadataOptions& options);
+// The same for a regular file open for writing as `fd` (no path lookups;
+// `path` only names the file in errors). Call after the last write: a
+// write would move the modification time again.
+absl::Status ApplyMetadataToOpenFile(int fd, const std::string& path, const Node& node,
+                                     const ApplyMetadataOptions& options);
 
 int64_t TimespecToNs(const struct timespec& ts);
 struct timespec NsToTimespec(int64_t ns);
