@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <system_error>
@@ -209,6 +211,7 @@ class LocalStore final : public Store {
 
   absl::Status Put(std::string_view name, ByteView data) override {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    ForgetOpen(name);
     COFFER_ASSIGN_OR_RETURN(std::string temp, WriteTemp(name, data));
     std::string path = PathOf(name);
     if (::rename(temp.c_str(), path.c_str()) != 0) {
@@ -274,6 +277,7 @@ class LocalStore final : public Store {
 
   absl::Status Delete(std::string_view name) override {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
+    ForgetOpen(name);
     // No fsync of the directory: a deletion lost in a crash leaves an object
     // nothing references, which the next prune removes again.
     if (::unlink(PathOf(name).c_str()) != 0) {
@@ -368,15 +372,56 @@ class LocalStore final : public Store {
     return temp;
   }
 
+  // An object opened for reading, with its size.
+  struct OpenObject {
+    std::string name;
+    std::shared_ptr<Fd> fd;  // shared: an eviction must not close it under a reader
+    uint64_t size = 0;
+  };
+
+  absl::StatusOr<OpenObject> OpenForRead(std::string_view name) {
+    // O_NONBLOCK: a FIFO in the tree must not hang a reader; no effect on files.
+    auto fd = std::make_shared<Fd>(OpenRetry(PathOf(name).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (fd->get() < 0) return Fail(errno, name);
+    struct stat st;
+    if (::fstat(fd->get(), &st) != 0) return Fail(errno, name, "fstat");
+    if (!S_ISREG(st.st_mode)) return NotAnObject(name);
+    return OpenObject{std::string(name), std::move(fd), static_cast<uint64_t>(st.st_size)};
+  }
+
+  // Ranged reads come in runs against a few packs (restore, check): the
+  // last kOpenPacks packs read stay open, which spares an open, a path
+  // lookup and a close per blob. Only packs: their bytes never change under
+  // their name (content addressed); a write or delete of a name drops it.
+  absl::StatusOr<OpenObject> OpenPackCached(std::string_view name) {
+    {
+      std::lock_guard<std::mutex> guard(open_mu_);
+      for (size_t i = 0; i < open_packs_.size(); ++i) {
+        if (open_packs_[i].name != name) continue;
+        OpenObject hit = open_packs_[i];
+        std::rotate(open_packs_.begin(), open_packs_.begin() + static_cast<ptrdiff_t>(i),
+                    open_packs_.begin() + static_cast<ptrdiff_t>(i) + 1);
+        return hit;
+      }
+    }
+    COFFER_ASSIGN_OR_RETURN(OpenObject opened, OpenForRead(name));
+    std::lock_guard<std::mutex> guard(open_mu_);
+    open_packs_.insert(open_packs_.begin(), opened);
+    if (open_packs_.size() > kOpenPacks) open_packs_.pop_back();
+    return opened;
+  }
+
+  void ForgetOpen(std::string_view name) {
+    std::lock_guard<std::mutex> guard(open_mu_);
+    std::erase_if(open_packs_, [&](const OpenObject& o) { return o.name == name; });
+  }
+
   absl::StatusOr<Bytes> Read(std::string_view name, bool whole, uint64_t offset, uint64_t length) {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
-    // O_NONBLOCK: a FIFO in the tree must not hang a reader; no effect on files.
-    Fd fd(OpenRetry(PathOf(name).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (fd.get() < 0) return Fail(errno, name);
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) return Fail(errno, name, "fstat");
-    if (!S_ISREG(st.st_mode)) return NotAnObject(name);
-    uint64_t size = static_cast<uint64_t>(st.st_size);
+    const bool pack = !whole && name.substr(0, 5) == "data/";
+    COFFER_ASSIGN_OR_RETURN(OpenObject object, pack ? OpenPackCached(name) : OpenForRead(name));
+    const Fd& fd = *object.fd;
+    uint64_t size = object.size;
     if (whole) {
       offset = 0;
       length = size;
@@ -475,6 +520,9 @@ class LocalStore final : public Store {
         StoreCat(description_, ": listing ", rel.empty() ? root_ : rel, ": ", ErrnoText(err)));
   }
 
+  static constexpr size_t kOpenPacks = 8;
+  std::mutex open_mu_;
+  std::vector<OpenObject> open_packs_;  // most recently used first
   const std::string root_;        // Normalized, no trailing '/' (unless "/").
   const std::string root_slash_;  // root_ with one trailing '/'.
   const std::string description_;
