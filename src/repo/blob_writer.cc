@@ -1,6 +1,7 @@
 #include "repo/blob_writer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -105,32 +106,37 @@ absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
   Bytes bytes = pack.Finish();
   auto pack_id = repo_.PutContentAddressed(&PackName, bytes);
   pack_buffers_.Give(std::move(bytes));
-  std::lock_guard<std::mutex> guard(mu_);
-  if (!pack_id.ok()) {
-    if (error_.ok()) error_ = Annotate(pack_id.status(), "uploading a pack");
-    return error_;
+  IndexObject full;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (!pack_id.ok()) {
+      if (error_.ok()) error_ = Annotate(pack_id.status(), "uploading a pack");
+      return error_;
+    }
+    stats_.packs_written++;
+    unwritten_blobs_ += blobs.size();
+    unwritten_index_.packs.push_back({*pack_id, std::move(blobs)});
+    // Bounded by pack count and by entries, so index objects stay far below
+    // the size readers accept.
+    if (unwritten_index_.packs.size() < kPacksPerIndexObject && unwritten_blobs_ < kBlobsPerIndexObject)
+      return absl::OkStatus();
+    full = std::exchange(unwritten_index_, IndexObject{});
+    unwritten_blobs_ = 0;
   }
-  stats_.packs_written++;
-  unwritten_blobs_ += blobs.size();
-  unwritten_index_.packs.push_back({*pack_id, std::move(blobs)});
-  // Bounded by pack count and by entries, so index objects stay far below
-  // the size readers accept.
-  if (unwritten_index_.packs.size() >= kPacksPerIndexObject || unwritten_blobs_ >= kBlobsPerIndexObject)
-    return WriteIndexObject();
-  return absl::OkStatus();
+  // Written outside the lock: a slow request here must not stall Save on
+  // every worker.
+  return WriteIndexObject(std::move(full));
 }
 
-// REQUIRES: mu_ held.
-absl::Status BlobWriter::WriteIndexObject() {
-  if (unwritten_index_.packs.empty()) return absl::OkStatus();
-  auto id = repo_.PutContentAddressed(&IndexName, EncryptIndexObject(unwritten_index_, repo_.keys().index_key));
+absl::Status BlobWriter::WriteIndexObject(IndexObject index) {
+  if (index.packs.empty()) return absl::OkStatus();
+  auto id = repo_.PutContentAddressed(&IndexName, EncryptIndexObject(index, repo_.keys().index_key));
+  std::lock_guard<std::mutex> guard(mu_);
   if (!id.ok()) {
     if (error_.ok()) error_ = Annotate(id.status(), "writing an index object");
     return error_;
   }
-  for (auto& pack : unwritten_index_.packs) indexed_.packs.push_back(std::move(pack));
-  unwritten_index_ = IndexObject{};
-  unwritten_blobs_ = 0;
+  for (auto& pack : index.packs) indexed_.packs.push_back(std::move(pack));
   return absl::OkStatus();
 }
 
@@ -144,10 +150,16 @@ absl::Status BlobWriter::Flush() {
     }
     if (pack && pack->blob_count() > 0) QueueUpload(std::move(pack));
   }
-  uploads_->Wait();
+  uploads_->Wait();  // and with the uploads, the index objects they write
+  IndexObject rest;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    COFFER_RETURN_IF_ERROR(error_);
+    rest = std::exchange(unwritten_index_, IndexObject{});
+    unwritten_blobs_ = 0;
+  }
+  COFFER_RETURN_IF_ERROR(WriteIndexObject(std::move(rest)));
   std::lock_guard<std::mutex> guard(mu_);
-  COFFER_RETURN_IF_ERROR(error_);
-  COFFER_RETURN_IF_ERROR(WriteIndexObject());
   // Make everything written so far visible to readers in this process.
   // REQUIRES (documented): no Save runs concurrently with Flush.
   repo_.AddToIndex(indexed_);

@@ -64,7 +64,8 @@ class BlobWriter {
   // Hands a full pack to the upload pool (blocks while the pool is busy).
   void QueueUpload(std::unique_ptr<PackBuilder> pack);
   absl::Status UploadPack(PackBuilder& pack);
-  absl::Status WriteIndexObject();
+  // Encrypts and stores `index` (outside mu_), then records it as indexed.
+  absl::Status WriteIndexObject(IndexObject index);
   std::unique_ptr<PackBuilder> NewPack();
 
   Repository& repo_;

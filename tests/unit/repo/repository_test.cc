@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "repo/blob_writer.h"
@@ -296,5 +298,88 @@ TEST_CASE("a repository chunks with the algorithm its config names: gear-simd-v1
     absl::Status s = ValidateConfig(config);
     CHECK(absl::IsFailedPrecondition(s));
     CHECK_THAT(std::string(s.message()), Catch::Contains("gear-simd-v9"));
+  }
+}
+
+namespace {
+// Forwards to another store; the first put of an index object waits at a
+// gate until the test opens it (a slow request to a cloud store).
+class IndexGateStore : public Store {
+ public:
+  explicit IndexGateStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  std::shared_future<void> entered() { return entered_future_; }
+  void Open() { open_.set_value(); }
+  absl::Status Put(std::string_view n, ByteView d) override { return inner_->Put(n, d); }
+  absl::Status PutIfAbsent(std::string_view n, ByteView d) override {
+    if (n.starts_with("index/") && !waited_.exchange(true)) {
+      entered_.set_value();
+      open_future_.wait();
+    }
+    return inner_->PutIfAbsent(n, d);
+  }
+  absl::StatusOr<Bytes> Get(std::string_view n) override { return inner_->Get(n); }
+  absl::StatusOr<Bytes> GetRange(std::string_view n, uint64_t o, uint64_t l) override {
+    return inner_->GetRange(n, o, l);
+  }
+  absl::StatusOr<ObjectInfo> Stat(std::string_view n) override { return inner_->Stat(n); }
+  absl::Status List(std::string_view p, const std::function<absl::Status(const ObjectInfo&)>& fn) override {
+    return inner_->List(p, fn);
+  }
+  absl::Status Delete(std::string_view n) override { return inner_->Delete(n); }
+  std::string Describe() const override { return inner_->Describe(); }
+
+ private:
+  std::unique_ptr<Store> inner_;
+  std::atomic<bool> waited_{false};
+  std::promise<void> entered_, open_;
+  std::shared_future<void> entered_future_ = entered_.get_future().share();
+  std::shared_future<void> open_future_ = open_.get_future().share();
+};
+}  // namespace
+
+TEST_CASE("a slow index object write does not hold up saving blobs") {
+  auto gate_owned = std::make_unique<IndexGateStore>(NewMemoryStore());
+  IndexGateStore* gate = gate_owned.get();
+  auto repo = MustInit(std::move(gate_owned));
+  REQUIRE(repo->LoadIndex().ok());
+  std::vector<std::pair<Id, Bytes>> blobs;
+  BlobWriter writer(*repo, /*upload_threads=*/1);
+  auto save = [&](size_t size, uint64_t seed) {
+    Bytes data = coffer::testing::RandomBytes(size, seed);
+    Id id = repo->hasher().Hash(data);
+    REQUIRE(writer.Save(BlobType::kData, id, data).ok());
+    blobs.emplace_back(id, std::move(data));
+  };
+  // Incompressible 64 KiB blobs fill 1 MiB packs; after 32 packs the upload
+  // thread writes an index object and stops at the gate.
+  uint64_t seed = 1;
+  while (gate->entered().wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    REQUIRE(seed < 2000);
+    save(64 << 10, seed++);
+  }
+  // While it waits, small blobs (less than a pack) must still be saved.
+  std::vector<std::pair<Id, Bytes>> small;
+  for (int i = 0; i < 3; ++i) {
+    Bytes data = coffer::testing::RandomBytes(1000, 100000 + i);
+    small.emplace_back(repo->hasher().Hash(data), std::move(data));
+  }
+  // Catch2 assertions belong to the test's thread: the other one only saves.
+  auto more = std::async(std::launch::async, [&] {
+    bool all_ok = true;
+    for (const auto& [id, data] : small) all_ok &= writer.Save(BlobType::kData, id, data).ok();
+    return all_ok;
+  });
+  bool saved_meanwhile = more.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  gate->Open();
+  CHECK(more.get());
+  CHECK(saved_meanwhile);
+  blobs.insert(blobs.end(), small.begin(), small.end());
+  REQUIRE(writer.Flush().ok());
+  REQUIRE(repo->LoadIndex().ok());
+  CHECK(repo->index().blob_count() == blobs.size());
+  for (const auto& [id, data] : blobs) {
+    auto read = repo->ReadBlob(id);
+    REQUIRE(read.ok());
+    CHECK(*read == data);
   }
 }
