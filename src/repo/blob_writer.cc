@@ -30,6 +30,7 @@ size_t PackCapacity(Repository& repo) {
 
 BlobWriter::BlobWriter(Repository& repo, int upload_threads)
     : repo_(repo),
+      inline_uploads_(upload_threads == 0 && repo.store().ParallelWrites() == 1),
       // Enough for every pack in flight (uploading, queued, open) to find one.
       pack_buffers_(static_cast<size_t>(UploadThreads(repo, upload_threads)) + 3, 2 * PackCapacity(repo)),
       uploads_(std::make_unique<WorkQueue>(UploadThreads(repo, upload_threads), 1)) {}
@@ -82,7 +83,13 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
     if (pack->size() >= repo_.config().pack_size || pack->blob_count() >= kMaxBlobsPerPack / 4)
       full = std::move(pack);
   }
-  if (full) QueueUpload(std::move(full));
+  if (full) {
+    if (!inline_uploads_) {
+      QueueUpload(std::move(full));
+    } else if (absl::Status s = UploadPack(*full); !s.ok()) {
+      return s;
+    }
+  }
   return true;
 }
 

@@ -11,7 +11,9 @@
 // Full packs are uploaded by a pool of upload threads, several at once, so
 // one slow request to a cloud store does not stall the pipeline; at most
 // `upload_threads` packs are in flight and a few more queued (Save blocks
-// while the queue is full: the back-pressure that bounds memory).
+// while the queue is full: the back-pressure that bounds memory). On a store
+// that takes one write at a time (a local disk) the worker that fills a pack
+// writes it itself, so fewer packs are held in memory.
 #pragma once
 
 #include <atomic>
@@ -69,6 +71,10 @@ class BlobWriter {
   std::unique_ptr<PackBuilder> NewPack();
 
   Repository& repo_;
+  // A store that takes one write at a time (a local disk): the worker that
+  // fills a pack writes it, outside the lock, while the others go on. The
+  // CPU is busy either way; a queue would only hold more packs in memory.
+  const bool inline_uploads_;
   std::mutex mu_;  // guards everything below
   absl::flat_hash_set<Id> pending_;
   std::unique_ptr<PackBuilder> open_pack_[2];  // one per blob type: trees pack together
