@@ -41,6 +41,13 @@ class BufferPool {
     if (free_.size() < max_buffers_) free_.push_back(std::move(b));
   }
 
+  // Frees every idle buffer (when the work that needed them is over).
+  void Clear() {
+    std::lock_guard<std::mutex> guard(mu_);
+    free_.clear();
+    free_.shrink_to_fit();
+  }
+
   size_t idle_buffers() {
     std::lock_guard<std::mutex> guard(mu_);
     return free_.size();

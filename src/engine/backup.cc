@@ -688,6 +688,12 @@ absl::StatusOr<BackupResult> Backup::Run() {
     return absl::CancelledError("backup cancelled; no snapshot was written");
   }
   COFFER_RETURN_IF_ERROR(writer_.Flush());
+  // Nothing more is read or packed: give the read buffer and the recycled
+  // chunk and pack storage back before the files cache is written, so the
+  // two do not add up to the backup's peak memory.
+  Bytes().swap(buffer_);
+  chunk_buffers_.Clear();
+  writer_.ReleaseBuffers();
 
   BlobWriterStats stats = writer_.stats();
   Snapshot snap;

@@ -164,7 +164,31 @@ bool FilesCache::NeedsSave() const {
 
 absl::Status FilesCache::Save() const {
   if (!NeedsSave()) return absl::OkStatus();
+  std::error_code ec;
+  std::filesystem::create_directories(file_.parent_path(), ec);
+  // A random suffix: two backups of one repository in one process (through
+  // the C API) must not write the same temporary file.
+  uint8_t suffix[4];
+  RandomFill(MutableByteView(suffix, sizeof(suffix)));
+  std::string tmp = absl::StrCat(file_.string(), ".tmp-", getpid(), "-", HexEncode(ByteView(suffix, sizeof(suffix))));
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
+  // Written out a megabyte at a time: the whole file in memory would sit on
+  // top of everything else at the end of a backup, its peak.
   ByteWriter w;
+  bool write_failed = false;
+  auto flush = [&] {
+    Bytes& bytes = w.bytes();
+    size_t done = 0;
+    while (!write_failed && done < bytes.size()) {
+      ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) write_failed = true;
+      else done += static_cast<size_t>(n);
+    }
+    bytes.clear();
+  };
+  constexpr size_t kFlushAt = 1 << 20;
   w.Raw(kMagic);
   w.U32(kVersion);
   size_t kept = 0;
@@ -183,34 +207,20 @@ absl::Status FilesCache::Save() const {
     if (e.loaded_parts != 0 || !e.loaded.empty()) {
       w.Varint(e.loaded_parts);
       w.Raw(e.loaded);  // already in this encoding
-      continue;
+    } else {
+      w.Varint(e.content.size());
+      for (const ContentPart& p : e.content) {
+        w.Varint(p.hole);
+        if (!p.is_hole()) w.PutId(p.blob);
+      }
     }
-    w.Varint(e.content.size());
-    for (const ContentPart& p : e.content) {
-      w.Varint(p.hole);
-      if (!p.is_hole()) w.PutId(p.blob);
-    }
+    if (w.bytes().size() >= kFlushAt) flush();
   }
-  std::error_code ec;
-  std::filesystem::create_directories(file_.parent_path(), ec);
-  // A random suffix: two backups of one repository in one process (through
-  // the C API) must not write the same temporary file.
-  uint8_t suffix[4];
-  RandomFill(MutableByteView(suffix, sizeof(suffix)));
-  std::string tmp = absl::StrCat(file_.string(), ".tmp-", getpid(), "-", HexEncode(ByteView(suffix, sizeof(suffix))));
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
-  const Bytes& bytes = w.bytes();
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(fd);
-      unlink(tmp.c_str());
-      return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
-    }
-    done += static_cast<size_t>(n);
+  flush();
+  if (write_failed) {
+    close(fd);
+    unlink(tmp.c_str());
+    return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
   }
   if (close(fd) != 0 || rename(tmp.c_str(), file_.c_str()) != 0) {
     unlink(tmp.c_str());

@@ -62,6 +62,10 @@ class BlobWriter {
 
   BlobWriterStats stats();
 
+  // Frees the recycled pack storage kept for later packs (after the last
+  // Flush, before other memory-hungry work).
+  void ReleaseBuffers() { pack_buffers_.Clear(); }
+
  private:
   // Hands a full pack to the upload pool (blocks while the pool is busy).
   void QueueUpload(std::unique_ptr<PackBuilder> pack);

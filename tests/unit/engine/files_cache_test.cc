@@ -159,3 +159,32 @@ TEST_CASE("a files cache seen again unchanged is not rewritten; any difference i
   REQUIRE(content.size() == 1);
   CHECK(content[0].blob == IdOf(2));
 }
+
+TEST_CASE("a files cache larger than its write buffer survives a save whole") {
+  // 30,000 entries of ~100 bytes: the file is written in several pieces.
+  coffer::testing::TempDir tmp;
+  auto file = tmp / "files";
+  auto path_of = [](int i) { return "/some/rather/long/directory/name/for/the/test/file-" + std::to_string(i); };
+  {
+    FilesCache cache = FilesCache::Load(file);
+    for (int i = 0; i < 30000; ++i) {
+      FileFingerprint fp{static_cast<uint64_t>(i), i, i, static_cast<uint64_t>(i)};
+      cache.Record(path_of(i), fp, {ContentPart{IdOf(static_cast<uint8_t>(i)), 0}}, (i % 2) == 0);
+    }
+    REQUIRE(cache.Save().ok());
+  }
+  CHECK(std::filesystem::file_size(file) > (2u << 20));
+  FilesCache cache = FilesCache::Load(file);
+  for (int i = 0; i < 30000; i += 997) {
+    FileFingerprint fp{static_cast<uint64_t>(i), i, i, static_cast<uint64_t>(i)};
+    std::vector<ContentPart> content;
+    bool no_xattrs = false;
+    REQUIRE(cache.Find(path_of(i), fp, &content, &no_xattrs) == FilesCache::Lookup::kUnchanged);
+    REQUIRE(content.size() == 1);
+    CHECK(content[0].blob == IdOf(static_cast<uint8_t>(i)));
+    CHECK(no_xattrs == ((i % 2) == 0));
+  }
+  std::vector<ContentPart> content;
+  FileFingerprint last{29999, 29999, 29999, 29999};
+  CHECK(cache.Find(path_of(29999), last, &content) == FilesCache::Lookup::kUnchanged);
+}
