@@ -143,7 +143,10 @@ class Backup {
   // (instead of a second walk of the whole tree by the scanner).
   uint64_t estimated_files_ = 0, estimated_bytes_ = 0;
   bool totals_known_ = false;  // the walk is over: done counts are the totals
-  Bytes buffer_;
+  // The read buffer: allocated on first use and not zero-filled, so only the
+  // pages reads reach become resident (small files touch a few).
+  std::unique_ptr<uint8_t[]> buffer_;
+  size_t buffer_size_ = 0;
   std::deque<DirJob*> unfinished_;  // post-order: children before parents
   // Chunks not yet handed to the workers. Small files' chunks go in batches:
   // one task per chunk cost more in thread wake-ups than the chunk's own
@@ -479,26 +482,29 @@ absl::Status Backup::ChunkInto(const std::function<absl::StatusOr<size_t>(Mutabl
   const Chunker& chunker = repo_.chunker();
   const size_t max = chunker.params().max_size;
   // Allocated on first use: a re-backup that reads nothing never touches it.
-  if (buffer_.empty()) buffer_.resize(std::max<size_t>(size_t{2} * max, size_t{16} << 20));
+  if (!buffer_) {
+    buffer_size_ = std::max<size_t>(size_t{2} * max, size_t{16} << 20);
+    buffer_.reset(new uint8_t[buffer_size_]);  // default-initialized: no zero-fill
+  }
   size_t begin = 0, end = 0;
   bool eof = false;
   for (;;) {
     if (Stopped()) return absl::CancelledError("backup stopped");
     if (!eof && end - begin < max) {
       if (begin > 0) {
-        std::memmove(buffer_.data(), buffer_.data() + begin, end - begin);
+        std::memmove(buffer_.get(), buffer_.get() + begin, end - begin);
         end -= begin;
         begin = 0;
       }
-      while (!eof && end < buffer_.size()) {
-        COFFER_ASSIGN_OR_RETURN(size_t n, read(MutableByteView(buffer_.data() + end, buffer_.size() - end)));
+      while (!eof && end < buffer_size_) {
+        COFFER_ASSIGN_OR_RETURN(size_t n, read(MutableByteView(buffer_.get() + end, buffer_size_ - end)));
         if (n == 0) eof = true;
         end += n;
       }
     }
     if (begin == end) return absl::OkStatus();
-    size_t len = chunker.NextChunkLength(ByteView(buffer_.data() + begin, end - begin), eof);
-    SubmitChunk(job, ByteView(buffer_.data() + begin, len));
+    size_t len = chunker.NextChunkLength(ByteView(buffer_.get() + begin, end - begin), eof);
+    SubmitChunk(job, ByteView(buffer_.get() + begin, len));
     begin += len;
     job->size += len;
     summary_.bytes_read += len;
@@ -691,7 +697,8 @@ absl::StatusOr<BackupResult> Backup::Run() {
   // Nothing more is read or packed: give the read buffer and the recycled
   // chunk and pack storage back before the files cache is written, so the
   // two do not add up to the backup's peak memory.
-  Bytes().swap(buffer_);
+  buffer_.reset();
+  buffer_size_ = 0;
   chunk_buffers_.Clear();
   writer_.ReleaseBuffers();
 
