@@ -135,11 +135,7 @@ nlohmann::json JobRunner::RunBackup(const std::string& job_id, const nlohmann::j
   if (!policy.is_object()) throw Failure("no policy assigned: nothing to back up");
   std::string location = Location(policy);
   coffer::api::BackupOptions options;
-  coffer_error* err = nullptr;
-  coffer::api::detail::Check(
-      coffer_backup_options_apply_policy(const_cast<coffer_backup_options*>(options.get()),
-                                         policy.dump().c_str(), &err),
-      &err);
+  options.apply_policy(policy.dump());
   options.host(host_);
   if (!config_.cache_dir.empty()) options.cache_dir(config_.cache_dir);
   auto last = std::chrono::steady_clock::now() - std::chrono::seconds(10);

@@ -236,6 +236,13 @@ class BackupOptions {
     detail::Check(coffer_backup_options_add_exclude(opts_.get(), pattern.c_str(), &err), &err);
     return *this;
   }
+  // What, how and what not to back up, from a policy document (see
+  // coffer_backup_options_apply_policy); coffer::Error when it is invalid.
+  BackupOptions& apply_policy(const std::string& policy_json) {
+    coffer_error* err = nullptr;
+    detail::Check(coffer_backup_options_apply_policy(opts_.get(), policy_json.c_str(), &err), &err);
+    return *this;
+  }
   BackupOptions& add_tag(const std::string& tag) {
     coffer_error* err = nullptr;
     detail::Check(coffer_backup_options_add_tag(opts_.get(), tag.c_str(), &err), &err);

@@ -1,16 +1,13 @@
 #include "engine/files_cache.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 
-#include "absl/strings/str_cat.h"
+#include "base/atomic_file.h"
 #include "base/byte_io.h"
-#include "base/hex.h"
-#include "crypto/secret.h"
+#include "base/status_macros.h"
 
 namespace coffer {
 namespace {
@@ -164,29 +161,14 @@ bool FilesCache::NeedsSave() const {
 
 absl::Status FilesCache::Save() const {
   if (!NeedsSave()) return absl::OkStatus();
-  std::error_code ec;
-  std::filesystem::create_directories(file_.parent_path(), ec);
-  // A random suffix: two backups of one repository in one process (through
-  // the C API) must not write the same temporary file.
-  uint8_t suffix[4];
-  RandomFill(MutableByteView(suffix, sizeof(suffix)));
-  std::string tmp = absl::StrCat(file_.string(), ".tmp-", getpid(), "-", HexEncode(ByteView(suffix, sizeof(suffix))));
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
+  COFFER_ASSIGN_OR_RETURN(AtomicFileWriter out, AtomicFileWriter::Create(file_, "files cache"));
   // Written out a megabyte at a time: the whole file in memory would sit on
   // top of everything else at the end of a backup, its peak.
   ByteWriter w;
-  bool write_failed = false;
   auto flush = [&] {
-    Bytes& bytes = w.bytes();
-    size_t done = 0;
-    while (!write_failed && done < bytes.size()) {
-      ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) write_failed = true;
-      else done += static_cast<size_t>(n);
-    }
-    bytes.clear();
+    absl::Status s = out.Append(w.bytes());
+    w.bytes().clear();
+    return s;
   };
   constexpr size_t kFlushAt = 1 << 20;
   w.Raw(kMagic);
@@ -214,19 +196,10 @@ absl::Status FilesCache::Save() const {
         if (!p.is_hole()) w.PutId(p.blob);
       }
     }
-    if (w.bytes().size() >= kFlushAt) flush();
+    if (w.bytes().size() >= kFlushAt) COFFER_RETURN_IF_ERROR(flush());
   }
-  flush();
-  if (write_failed) {
-    close(fd);
-    unlink(tmp.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot write files cache ", tmp));
-  }
-  if (close(fd) != 0 || rename(tmp.c_str(), file_.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot replace files cache ", file_.string()));
-  }
-  return absl::OkStatus();
+  COFFER_RETURN_IF_ERROR(flush());
+  return out.Commit();
 }
 
 }  // namespace coffer

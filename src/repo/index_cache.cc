@@ -13,7 +13,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "base/hex.h"
+#include "base/atomic_file.h"
+#include "base/status_macros.h"
 #include "crypto/aes_gcm.h"
 #include "hash/keyed_hash.h"
 
@@ -80,17 +81,6 @@ bool ReadAt(int fd, uint8_t* out, size_t n, uint64_t offset) {
     out += got;
     n -= static_cast<size_t>(got);
     offset += static_cast<uint64_t>(got);
-  }
-  return true;
-}
-
-bool WriteAll(int fd, const uint8_t* data, size_t n) {
-  while (n > 0) {
-    ssize_t put = write(fd, data, n);
-    if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) return false;
-    data += put;
-    n -= static_cast<size_t>(put);
   }
   return true;
 }
@@ -272,29 +262,22 @@ absl::Status WriteIndexCache(const std::filesystem::path& file, const Id& repo_i
   AesGcmEncrypt(key, nonce, aad, ByteView(meta, kMetaPlain), meta, tag);
   std::memcpy(meta + kMetaPlain, tag, kAesGcmTagSize);
 
-  Bytes suffix(16);
-  RandomFill(suffix);
-  const std::string tmp = absl::StrCat(file.string(), ".tmp-", getpid(), "-", HexEncode(ByteView(suffix.data(), 4)));
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write index cache ", tmp, ": ", strerror(errno)));
-  bool ok = WriteAll(fd, header.data(), header.size()) && WriteAll(fd, meta, kMetaSize);
+  COFFER_ASSIGN_OR_RETURN(AtomicFileWriter out, AtomicFileWriter::Create(file, "index cache"));
+  COFFER_RETURN_IF_ERROR(out.Append(header));
+  COFFER_RETURN_IF_ERROR(out.Append(ByteView(meta, kMetaSize)));
   Bytes scratch;
   uint64_t counter = 1;
   for (ByteView array : arrays) {
-    for (uint64_t start = 0; ok && start < array.size(); start += kSegment, ++counter) {
+    for (uint64_t start = 0; start < array.size(); start += kSegment, ++counter) {
       ByteView segment = array.subspan(start, std::min<uint64_t>(kSegment, array.size() - start));
       scratch.resize(segment.size());
       Nonce(counter, nonce);
       AesGcmEncrypt(key, nonce, aad, segment, scratch.data(), tag);
-      ok = WriteAll(fd, scratch.data(), scratch.size()) && WriteAll(fd, tag, sizeof(tag));
+      COFFER_RETURN_IF_ERROR(out.Append(scratch));
+      COFFER_RETURN_IF_ERROR(out.Append(ByteView(tag, sizeof(tag))));
     }
   }
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp.c_str(), file.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return absl::UnavailableError(absl::StrCat("cannot write index cache ", file.string()));
-  }
-  return absl::OkStatus();
+  return out.Commit();
 }
 
 }  // namespace coffer

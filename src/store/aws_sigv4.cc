@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "store/percent_encoding.h"
 #include "store/store_errors.h"
 
 namespace coffer {
@@ -45,24 +46,6 @@ Digest HmacSha256(ByteView key, std::string_view message) {
   return out;
 }
 
-bool IsUnreserved(unsigned char c) {
-  return absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += absl::ascii_toupper(kHexDigits[c >> 4]);
-      out += absl::ascii_toupper(kHexDigits[c & 0xf]);
-    }
-  }
-  return out;
-}
 
 // Trims and collapses runs of spaces to one, as the spec's Trimall does.
 std::string TrimAll(std::string_view value) {
@@ -128,7 +111,7 @@ std::string CanonicalQuery(const SigV4Pairs& query) {
   SigV4Pairs encoded;
   encoded.reserve(query.size());
   for (const auto& [name, value] : query)
-    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+    encoded.emplace_back(PercentEncode(name), PercentEncode(value));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {
@@ -152,8 +135,8 @@ std::string SigV4PayloadHash(ByteView data) {
   return Hex(digest);
 }
 
-std::string SigV4UriEncode(std::string_view s) { return UriEncode(s, false); }
-std::string SigV4UriEncodePath(std::string_view path) { return UriEncode(path, true); }
+std::string SigV4UriEncode(std::string_view s) { return PercentEncode(s, false); }
+std::string SigV4UriEncodePath(std::string_view path) { return PercentEncode(path, true); }
 
 std::string SigV4AmzDate(absl::Time time) {
   return absl::FormatTime("%Y%m%dT%H%M%SZ", time, absl::UTCTimeZone());

@@ -6,12 +6,12 @@
 
 #include "absl/strings/ascii.h"
 #include "base/base64.h"
+#include "store/percent_encoding.h"
 #include "store/store_errors.h"
 
 namespace coffer {
 namespace {
 
-constexpr char kHexUpper[] = "0123456789ABCDEF";
 
 std::optional<int> HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -34,21 +34,7 @@ absl::Status BadListing(std::string_view what) {
 
 }  // namespace
 
-std::string AzurePercentEncode(std::string_view s, bool keep_slash) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHexUpper[c >> 4];
-      out += kHexUpper[c & 0xf];
-    }
-  }
-  return out;
-}
+std::string AzurePercentEncode(std::string_view s, bool keep_slash) { return PercentEncode(s, keep_slash); }
 
 std::optional<std::string> AzurePercentDecode(std::string_view s) {
   std::string out;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "base/utf8.h"
+#include "store/percent_encoding.h"
 #include "store/store.h"
 #include "store/store_errors.h"
 
@@ -116,22 +117,7 @@ std::optional<std::string> GcsEmulatorEndpointFromEnvironment() {
   return endpoint;
 }
 
-std::string GcsPercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
+std::string GcsPercentEncode(std::string_view s) { return PercentEncode(s); }
 
 std::string GcsObjectUrl(std::string_view endpoint, std::string_view bucket,
                          std::string_view full_name) {

@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "base/status_macros.h"
+#include "store/percent_encoding.h"
 #include "store/store_errors.h"
 
 namespace coffer {
@@ -21,17 +22,8 @@ using nlohmann::json;
 // Server messages are short text; more than this is not worth showing.
 constexpr size_t kMaxShownMessage = 300;
 
-bool Unreserved(unsigned char c) {
-  return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-std::string QueryEscape(std::string_view text) {
-  std::string out = HttpStorePathEscape(text);
-  // '/' is harmless in a path but kept escaped in a query value too.
-  std::string escaped;
-  for (char c : out) escaped += c == '/' ? std::string("%2F") : std::string(1, c);
-  return escaped;
-}
+// '/' is harmless in a path but escaped in a query value.
+std::string QueryEscape(std::string_view text) { return PercentEncode(text); }
 
 // The server's explanation from an error reply, cleaned for one line.
 std::string ServerMessage(const HttpResponse& response) {
@@ -273,21 +265,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenLocation(std::string_view scheme,
 
 }  // namespace
 
-std::string HttpStorePathEscape(std::string_view name) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(name.size());
-  for (unsigned char c : name) {
-    if (Unreserved(c) || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string HttpStorePathEscape(std::string_view name) { return PercentEncode(name, /*keep_slash=*/true); }
 
 absl::StatusOr<std::unique_ptr<Store>> NewHttpStore(HttpStoreOptions options) {
   if (options.list_page == 0) return absl::InvalidArgumentError("list_page must be positive");

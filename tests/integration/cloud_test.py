@@ -30,17 +30,7 @@ from cli_support import COFFER, CofferTestCase, mutate_tree, write_random_tree  
 INIT_ARGS = ("init", "--kdf-memory", "1", "--kdf-ops", "1", "--chunk-min", "16",
              "--chunk-avg", "64", "--chunk-max", "256", "--pack-size", "1")
 
-_started = {}
-
-
-def setUpModule():
-    global _context
-    _context = servers.running("s3", "azure", "gcs")
-    _started.update(_context.__enter__())
-
-
-def tearDownModule():
-    _context.__exit__(None, None, None)
+_started, setUpModule, tearDownModule = servers.module_servers("s3", "azure", "gcs")
 
 
 class CloudTestBase(CofferTestCase):

@@ -19,17 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 import servers  # noqa: E402
 from cli_support import CofferTestCase, write_random_tree  # noqa: E402
 
-_started = {}
-
-
-def setUpModule():
-    global _context
-    _context = servers.running("s3", "azure", "gcs")
-    _started.update(_context.__enter__())
-
-
-def tearDownModule():
-    _context.__exit__(None, None, None)
+_started, setUpModule, tearDownModule = servers.module_servers("s3", "azure", "gcs")
 
 
 class ObjectLockTest(CofferTestCase):

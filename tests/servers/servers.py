@@ -268,6 +268,24 @@ def running(*kinds):
             server.stop()
 
 
+def module_servers(*kinds):
+    """Servers shared by every test of one unittest module.
+
+    Returns (started, setUpModule, tearDownModule): assign the functions to
+    those names at module level; `started` fills with {kind: Server} once the
+    servers are up (before the first test) and they stop after the last."""
+    started = {}
+    context = running(*kinds)
+
+    def set_up_module():
+        started.update(context.__enter__())
+
+    def tear_down_module():
+        context.__exit__(None, None, None)
+
+    return started, set_up_module, tear_down_module
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["--install"]:
         for kind in PACKAGES:

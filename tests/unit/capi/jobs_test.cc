@@ -3,6 +3,7 @@
 #include <string>
 
 #include "capi_test_util.h"
+#include "coffer/coffer.hpp"
 #include "support/temp_dir.h"
 
 using coffer::testing::CError;
@@ -112,8 +113,25 @@ TEST_CASE("coffer_backup_options_apply_policy refuses a policy without paths or 
     CHECK(coffer_backup_options_apply_policy(o, R"({"name": "x"})", err.out()) ==
           COFFER_ERROR_INVALID_ARGUMENT);
     CHECK(err.message().find("paths") != std::string::npos);
-    CHECK(coffer_backup_options_apply_policy(o, R"({"pathz": ["/"]})", err.out()) ==
+    // Paths present, another field of the wrong kind: refused for that field.
+    CHECK(coffer_backup_options_apply_policy(o, R"({"paths": ["/"], "retention": {"keep_daily": -7}})",
+                                             err.out()) == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(err.message().find("keep_daily") != std::string::npos);
+    CHECK(coffer_backup_options_apply_policy(o, R"({"paths": ["/", 42]})", err.out()) ==
           COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(err.message().find("paths[1]") != std::string::npos);
     coffer_backup_options_free(o);
+  }
+}
+
+TEST_CASE("the C++ wrapper applies a policy and throws on an invalid one") {
+  coffer::api::BackupOptions options;
+  options.apply_policy(R"({"paths": ["/tmp"], "excludes": ["*.tmp"]})");
+  try {
+    options.apply_policy(R"({"paths": "/tmp"})");
+    FAIL("an invalid policy was accepted");
+  } catch (const coffer::api::Error& e) {
+    CHECK(e.code() == COFFER_ERROR_INVALID_ARGUMENT);
+    CHECK(std::string(e.what()).find("paths") != std::string::npos);
   }
 }
