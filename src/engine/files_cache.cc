@@ -1,6 +1,5 @@
 #include "engine/files_cache.h"
 
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
