@@ -23,6 +23,8 @@
 
 namespace coffer {
 
+// At most one writer with try_direct may be alive per thread at a time:
+// direct writers stage through the thread's one aligned buffer.
 class SequentialWriter {
  public:
   // `fd` is open for writing, positioned at offset 0 of an empty file, and

@@ -180,14 +180,19 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
       break;
     }
     status = writer.Append(*data);
-    if (!status.ok()) break;
+    if (!status.ok()) {
+      status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
+      break;
+    }
     offset += data->size();
     written_end = offset;
     bytes_done_ += data->size();
   }
-  if (status.ok()) status = writer.Finish();
-  if (!status.ok() && status.code() == absl::StatusCode::kResourceExhausted)
-    status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
+  if (status.ok()) {
+    status = writer.Finish();
+    if (!status.ok())
+      status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
+  }
   // A trailing hole is the only part the writes did not reach.
   if (status.ok() && offset != written_end && ftruncate(fd, static_cast<off_t>(offset)) != 0)
     status = absl::InternalError(absl::StrCat("cannot set size of ", dest, ": ", strerror(errno)));
@@ -255,7 +260,9 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   // Planning (reading every tree) and restoring overlap unless something
   // must be known about the whole plan before the first write: that each
   // --include exists, or that no planned path is already in the target.
-  const bool stream = includes_.empty() && (options_.overwrite || IsMissingOrEmptyDir(options_.target));
+  // With --overwrite into a full target, planning first also keeps the
+  // target untouched when a tree cannot be read.
+  const bool stream = includes_.empty() && IsMissingOrEmptyDir(options_.target);
   if (!stream) {
     COFFER_RETURN_IF_ERROR(Plan(snap.snapshot.tree, "/"));
     for (const auto& inc : includes_) {

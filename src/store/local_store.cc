@@ -219,6 +219,7 @@ class LocalStore final : public Store {
       ::unlink(temp.c_str());
       return Fail(err, name, "renaming into place", /*writing=*/true);
     }
+    ForgetOpen(name);  // again: a concurrent read may have reopened the old file
     return SyncParent(name);
   }
 
@@ -285,6 +286,7 @@ class LocalStore final : public Store {
       if (err == EISDIR) return NotAnObject(name);
       return Fail(err, name);
     }
+    ForgetOpen(name);  // again: a concurrent read may have reopened it
     return absl::OkStatus();
   }
 
@@ -381,8 +383,9 @@ class LocalStore final : public Store {
 
   absl::StatusOr<OpenObject> OpenForRead(std::string_view name) {
     // O_NONBLOCK: a FIFO in the tree must not hang a reader; no effect on files.
-    auto fd = std::make_shared<Fd>(OpenRetry(PathOf(name).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (fd->get() < 0) return Fail(errno, name);
+    int raw = OpenRetry(PathOf(name).c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (raw < 0) return Fail(errno, name);  // before any allocation can change errno
+    auto fd = std::make_shared<Fd>(raw);
     struct stat st;
     if (::fstat(fd->get(), &st) != 0) return Fail(errno, name, "fstat");
     if (!S_ISREG(st.st_mode)) return NotAnObject(name);
@@ -398,6 +401,13 @@ class LocalStore final : public Store {
       std::lock_guard<std::mutex> guard(open_mu_);
       for (size_t i = 0; i < open_packs_.size(); ++i) {
         if (open_packs_[i].name != name) continue;
+        // Deleted or replaced since it was opened (by this process or by
+        // another, such as a prune): no longer what the name holds.
+        struct stat st;
+        if (::fstat(open_packs_[i].fd->get(), &st) != 0 || st.st_nlink == 0) {
+          open_packs_.erase(open_packs_.begin() + static_cast<ptrdiff_t>(i));
+          break;
+        }
         OpenObject hit = open_packs_[i];
         std::rotate(open_packs_.begin(), open_packs_.begin() + static_cast<ptrdiff_t>(i),
                     open_packs_.begin() + static_cast<ptrdiff_t>(i) + 1);

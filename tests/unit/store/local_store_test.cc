@@ -218,3 +218,22 @@ TEST_CASE("local store range reads of packs see writes and deletes of the same n
     }
   }
 }
+
+TEST_CASE("local store range reads notice a pack deleted or replaced by another process") {
+  // A second store on the same directory stands for another process (a
+  // prune elsewhere): the first one's open pack must not hide what it did.
+  coffer::testing::TempDir tmp;
+  auto reader = NewLocalStore(tmp / "repo");
+  auto other = NewLocalStore(tmp / "repo");
+  const std::string pack = "data/cd/cdef01";
+  COFFER_REQUIRE_OK(other->Put(pack, AsBytes("original bytes")));
+  auto first = reader->GetRange(pack, 0, 8);
+  COFFER_REQUIRE_OK(first.status());
+  CHECK(ToString(*first) == "original");
+  COFFER_REQUIRE_OK(other->Put(pack, AsBytes("replaced bytes")));
+  auto second = reader->GetRange(pack, 0, 8);
+  COFFER_REQUIRE_OK(second.status());
+  CHECK(ToString(*second) == "replaced");
+  COFFER_REQUIRE_OK(other->Delete(pack));
+  CHECK(absl::IsNotFound(reader->GetRange(pack, 0, 8).status()));
+}
