@@ -91,6 +91,7 @@ absl::Status SequentialWriter::FlushStaged(size_t length) {
 }
 
 absl::Status SequentialWriter::Append(ByteView data) {
+  if (!data.empty()) ends_in_hole_ = false;
   if (!direct_ && staged_ == 0) {
     absl::Status s = WriteAt(data.data(), data.size(), offset_);
     if (s.ok()) offset_ += data.size();
@@ -113,6 +114,7 @@ absl::Status SequentialWriter::Append(ByteView data) {
 absl::Status SequentialWriter::Skip(uint64_t n) {
   if (stage_ != nullptr) return absl::FailedPreconditionError("a direct writer cannot leave holes");
   offset_ += n;
+  ends_in_hole_ = ends_in_hole_ || n != 0;
   return absl::OkStatus();
 }
 
@@ -128,6 +130,11 @@ absl::Status SequentialWriter::Finish() {
     if (!s.ok()) return s;
   }
   StopDirect();
+  // No write reached the end of a trailing hole: only the size can.
+  if (ends_in_hole_ && ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
+    errno_ = errno;
+    return absl::ResourceExhaustedError(absl::StrCat("cannot set the size: ", strerror(errno_)));
+  }
   return absl::OkStatus();
 }
 

@@ -39,7 +39,8 @@ class SequentialWriter {
   // Leaves `n` bytes unwritten (a hole). Only for a writer made without
   // try_direct: FailedPrecondition otherwise.
   absl::Status Skip(uint64_t n);
-  // Writes everything still staged. Call once, after the last Append; the
+  // Writes everything still staged and, when the file ends in a hole, sets
+  // its size to size(). Call once, after the last Append or Skip; the
   // descriptor is left without O_DIRECT.
   absl::Status Finish();
 
@@ -65,6 +66,7 @@ class SequentialWriter {
   uint8_t* stage_ = nullptr;  // the calling thread's aligned buffer
   size_t staged_ = 0;         // bytes in stage_, starting at offset_
   uint64_t offset_ = 0;       // file offset of stage_[0]; always aligned
+  bool ends_in_hole_ = false;  // the last call was a Skip
   int errno_ = 0;
 };
 

@@ -98,7 +98,7 @@ bool FilesCache::SameParts(const Entry& e, const std::vector<ContentPart>& conte
   auto same = [](const ContentPart& a, const ContentPart& b) {
     return a.hole == b.hole && (a.is_hole() || a.blob == b.blob);
   };
-  if (e.loaded.empty() && e.loaded_parts == 0)
+  if (e.loaded_parts == 0)
     return std::equal(e.content.begin(), e.content.end(), content.begin(), content.end(), same);
   if (e.loaded_parts != content.size()) return false;
   ByteReader r(e.loaded);
@@ -119,7 +119,7 @@ FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerpri
   if (it == entries_.end()) return Lookup::kNew;
   const Entry& e = it->second;
   if (!(e.fp == fp)) return Lookup::kChanged;
-  if (e.loaded_parts != 0 || !e.loaded.empty()) {
+  if (e.loaded_parts != 0) {
     if (!DecodeParts(e.loaded, e.loaded_parts, content)) return Lookup::kChanged;
   } else {
     *content = e.content;
@@ -185,7 +185,7 @@ absl::Status FilesCache::Save() const {
     w.U64(e.fp.inode);
     w.U32(e.seen ? 0 : e.age + 1);
     w.U8(e.no_xattrs ? kFlagNoXattrs : 0);
-    if (e.loaded_parts != 0 || !e.loaded.empty()) {
+    if (e.loaded_parts != 0) {
       w.Varint(e.loaded_parts);
       w.Raw(e.loaded);  // already in this encoding
     } else {

@@ -69,7 +69,8 @@ class FilesCache {
   struct Entry {
     FileFingerprint fp;
     // Parts as loaded: a view into data_ holding `loaded_parts` encoded
-    // parts; decoded only when asked for. Empty once Record replaced them.
+    // parts; decoded only when asked for. loaded_parts 0: `content` holds
+    // the parts (Record replaced them, or there are none).
     ByteView loaded;
     uint32_t loaded_parts = 0;
     std::vector<ContentPart> content;  // parts given to Record

@@ -160,7 +160,9 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
   bool has_hole = std::any_of(node.content.begin(), node.content.end(),
                               [](const ContentPart& p) { return p.is_hole(); });
   SequentialWriter writer(fd, !has_hole && node.size >= SequentialWriter::kWorthwhileSize);
-  uint64_t offset = 0, written_end = 0;
+  auto write_error = [&](const absl::Status& s) {
+    return absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", s.message()));
+  };
   absl::Status status;
   for (const ContentPart& part : node.content) {
     if (cancelled_) {
@@ -170,7 +172,6 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
     if (part.is_hole()) {
       status = writer.Skip(part.hole);  // left unwritten: stays a hole
       if (!status.ok()) break;
-      offset += part.hole;
       bytes_done_ += part.hole;
       continue;
     }
@@ -179,25 +180,17 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
       status = data.status();
       break;
     }
-    status = writer.Append(*data);
-    if (!status.ok()) {
-      status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
+    if (absl::Status s = writer.Append(*data); !s.ok()) {
+      status = write_error(s);
       break;
     }
-    offset += data->size();
-    written_end = offset;
     bytes_done_ += data->size();
   }
   if (status.ok()) {
-    status = writer.Finish();
-    if (!status.ok())
-      status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", status.message()));
+    if (absl::Status s = writer.Finish(); !s.ok()) status = write_error(s);
   }
-  // A trailing hole is the only part the writes did not reach.
-  if (status.ok() && offset != written_end && ftruncate(fd, static_cast<off_t>(offset)) != 0)
-    status = absl::InternalError(absl::StrCat("cannot set size of ", dest, ": ", strerror(errno)));
-  if (status.ok() && offset != node.size)
-    status = absl::DataLossError(absl::StrCat("restored ", offset, " bytes but the snapshot says ", node.size));
+  if (status.ok() && writer.size() != node.size)
+    status = absl::DataLossError(absl::StrCat("restored ", writer.size(), " bytes but the snapshot says ", node.size));
   // Metadata that cannot be set (e.g. an owner as non-root) is a warning.
   // Through the descriptor: no path lookups (several per file otherwise).
   if (status.ok()) {

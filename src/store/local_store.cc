@@ -428,7 +428,7 @@ class LocalStore final : public Store {
 
   absl::StatusOr<Bytes> Read(std::string_view name, bool whole, uint64_t offset, uint64_t length) {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
-    const bool pack = !whole && name.substr(0, 5) == "data/";
+    const bool pack = !whole && name.starts_with("data/");
     COFFER_ASSIGN_OR_RETURN(OpenObject object, pack ? OpenPackCached(name) : OpenForRead(name));
     const Fd& fd = *object.fd;
     uint64_t size = object.size;

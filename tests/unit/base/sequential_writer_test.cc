@@ -101,6 +101,19 @@ TEST_CASE("sequential writer leaves holes only when not direct") {
   CHECK(std::all_of(got.begin() + 4, got.end() - 4, [](uint8_t b) { return b == 0; }));
   CHECK(std::string(got.end() - 4, got.end()) == "tail");
 
+  // A file that ends in a hole still gets its whole size.
+  fs::path t = tmp / "trailing";
+  fd = open(t.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  REQUIRE(fd >= 0);
+  {
+    SequentialWriter w(fd, false);
+    REQUIRE(w.Append(AsBytes("head")).ok());
+    REQUIRE(w.Skip(3 << 20).ok());
+    REQUIRE(w.Finish().ok());
+  }
+  close(fd);
+  CHECK(fs::file_size(t) == 4 + (3u << 20));
+
   fs::path q = tmp / "direct";
   fd = open(q.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   REQUIRE(fd >= 0);

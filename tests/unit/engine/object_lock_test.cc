@@ -14,6 +14,7 @@
 #include "store/memory_store.h"
 #include "base/status_macros.h"
 #include "store/object_lock.h"
+#include "support/forwarding_store.h"
 #include "support/repo_fixture.h"
 #include "support/temp_dir.h"
 #include "support/tree_builder.h"
@@ -23,32 +24,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class LockedBucket : public Store, public ObjectLockable {
+class LockedBucket : public coffer::testing::ForwardingStore, public ObjectLockable {
  public:
+  LockedBucket() : ForwardingStore(NewMemoryStore()) {}
   absl::Status Put(std::string_view n, ByteView d) override {
     if (Locked(n)) return absl::PermissionDeniedError("object is locked: " + std::string(n));
     Retain(n);
-    return inner_->Put(n, d);
+    return inner().Put(n, d);
   }
   absl::Status PutIfAbsent(std::string_view n, ByteView d) override {
-    absl::Status s = inner_->PutIfAbsent(n, d);
+    absl::Status s = inner().PutIfAbsent(n, d);
     if (s.ok()) Retain(n);
     return s;
-  }
-  absl::StatusOr<Bytes> Get(std::string_view n) override { return inner_->Get(n); }
-  absl::StatusOr<Bytes> GetRange(std::string_view n, uint64_t o, uint64_t l) override {
-    return inner_->GetRange(n, o, l);
-  }
-  absl::StatusOr<ObjectInfo> Stat(std::string_view n) override { return inner_->Stat(n); }
-  absl::Status List(std::string_view p, const std::function<absl::Status(const ObjectInfo&)>& fn) override {
-    return inner_->List(p, fn);
   }
   absl::Status Delete(std::string_view n) override {
     if (Locked(n)) {
       ++refused_deletes;
       return absl::PermissionDeniedError("object is under retention: " + std::string(n));
     }
-    return inner_->Delete(n);
+    return inner().Delete(n);
   }
   std::string Describe() const override { return "locked test bucket"; }
 
@@ -58,7 +52,7 @@ class LockedBucket : public Store, public ObjectLockable {
     return absl::OkStatus();
   }
   absl::StatusOr<absl::Time> RetainedUntil(std::string_view n) override {
-    COFFER_RETURN_IF_ERROR(inner_->Stat(n).status());
+    COFFER_RETURN_IF_ERROR(inner().Stat(n).status());
     std::lock_guard g(mu_);
     auto it = until_.find(std::string(n));
     return it == until_.end() ? absl::InfinitePast() : it->second;
@@ -102,7 +96,6 @@ class LockedBucket : public Store, public ObjectLockable {
     std::lock_guard g(mu_);
     if (policy_ && IsRetainedObject(n)) until_[std::string(n)] = RetainUntil(*policy_, absl::Now());
   }
-  std::unique_ptr<Store> inner_ = NewMemoryStore();
   std::mutex mu_;
   std::optional<ObjectLockPolicy> policy_;
   std::map<std::string, absl::Time> until_;

@@ -8,6 +8,7 @@
 #include "repo/lock.h"
 #include "repo/object_kind.h"
 #include "repo/repository.h"
+#include "support/forwarding_store.h"
 #include "support/repo_fixture.h"
 #include "support/temp_dir.h"
 #include "support/tree_builder.h"
@@ -304,32 +305,20 @@ TEST_CASE("a repository chunks with the algorithm its config names: gear-simd-v1
 namespace {
 // Forwards to another store; the first put of an index object waits at a
 // gate until the test opens it (a slow request to a cloud store).
-class IndexGateStore : public Store {
+class IndexGateStore : public coffer::testing::ForwardingStore {
  public:
-  explicit IndexGateStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
   std::shared_future<void> entered() { return entered_future_; }
   void Open() { open_.set_value(); }
-  absl::Status Put(std::string_view n, ByteView d) override { return inner_->Put(n, d); }
   absl::Status PutIfAbsent(std::string_view n, ByteView d) override {
     if (n.starts_with("index/") && !waited_.exchange(true)) {
       entered_.set_value();
       open_future_.wait();
     }
-    return inner_->PutIfAbsent(n, d);
+    return ForwardingStore::PutIfAbsent(n, d);
   }
-  absl::StatusOr<Bytes> Get(std::string_view n) override { return inner_->Get(n); }
-  absl::StatusOr<Bytes> GetRange(std::string_view n, uint64_t o, uint64_t l) override {
-    return inner_->GetRange(n, o, l);
-  }
-  absl::StatusOr<ObjectInfo> Stat(std::string_view n) override { return inner_->Stat(n); }
-  absl::Status List(std::string_view p, const std::function<absl::Status(const ObjectInfo&)>& fn) override {
-    return inner_->List(p, fn);
-  }
-  absl::Status Delete(std::string_view n) override { return inner_->Delete(n); }
-  std::string Describe() const override { return inner_->Describe(); }
 
  private:
-  std::unique_ptr<Store> inner_;
   std::atomic<bool> waited_{false};
   std::promise<void> entered_, open_;
   std::shared_future<void> entered_future_ = entered_.get_future().share();

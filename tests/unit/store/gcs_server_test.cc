@@ -28,6 +28,7 @@
 #include "store/gcs_store.h"
 #include "store/store_errors.h"
 #include "store_conformance.h"
+#include "support/forwarding_store.h"
 #include "support/tree_builder.h"
 
 using namespace coffer;
@@ -83,35 +84,25 @@ std::unique_ptr<Store> MustStore(GcsLocation location, GcsStoreOptions options) 
 
 // Test-only: supplies the atomic create-if-absent the emulator lacks (see the
 // top of this file), within this process. Everything else passes through.
-class EmulatedCreateIfAbsent final : public Store {
+class EmulatedCreateIfAbsent final : public coffer::testing::ForwardingStore {
  public:
-  explicit EmulatedCreateIfAbsent(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+  using ForwardingStore::ForwardingStore;
   absl::Status Put(std::string_view name, ByteView data) override {
     std::lock_guard lock(Mu());
-    return inner_->Put(name, data);
+    return ForwardingStore::Put(name, data);
   }
   absl::Status PutIfAbsent(std::string_view name, ByteView data) override {
     std::lock_guard lock(Mu());
-    absl::StatusOr<ObjectInfo> existing = inner_->Stat(name);
+    absl::StatusOr<ObjectInfo> existing = Stat(name);
     if (existing.ok())
       return ObjectError(absl::StatusCode::kAlreadyExists, Describe(), name, "already exists");
     if (existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
-    return inner_->PutIfAbsent(name, data);
-  }
-  absl::StatusOr<Bytes> Get(std::string_view name) override { return inner_->Get(name); }
-  absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset, uint64_t length) override {
-    return inner_->GetRange(name, offset, length);
-  }
-  absl::StatusOr<ObjectInfo> Stat(std::string_view name) override { return inner_->Stat(name); }
-  absl::Status List(std::string_view prefix,
-                    const std::function<absl::Status(const ObjectInfo&)>& fn) override {
-    return inner_->List(prefix, fn);
+    return ForwardingStore::PutIfAbsent(name, data);
   }
   absl::Status Delete(std::string_view name) override {
     std::lock_guard lock(Mu());
-    return inner_->Delete(name);
+    return ForwardingStore::Delete(name);
   }
-  std::string Describe() const override { return inner_->Describe(); }
 
  private:
   // Put and Delete take it too, so "absent" stays true until the upload lands.
@@ -119,7 +110,6 @@ class EmulatedCreateIfAbsent final : public Store {
     static std::mutex mu;
     return mu;
   }
-  std::unique_ptr<Store> inner_;
 };
 
 }  // namespace
