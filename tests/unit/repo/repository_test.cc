@@ -331,36 +331,42 @@ TEST_CASE("a slow index object write does not hold up saving blobs") {
   IndexGateStore* gate = gate_owned.get();
   auto repo = MustInit(std::move(gate_owned));
   REQUIRE(repo->LoadIndex().ok());
-  std::vector<std::pair<Id, Bytes>> blobs;
   BlobWriter writer(*repo, /*upload_threads=*/1);
-  auto save = [&](size_t size, uint64_t seed) {
-    Bytes data = coffer::testing::RandomBytes(size, seed);
-    Id id = repo->hasher().Hash(data);
-    REQUIRE(writer.Save(BlobType::kData, id, data).ok());
-    blobs.emplace_back(id, std::move(data));
-  };
   // Incompressible 64 KiB blobs fill 1 MiB packs; after 32 packs the upload
-  // thread writes an index object and stops at the gate.
-  uint64_t seed = 1;
-  while (gate->entered().wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    REQUIRE(seed < 2000);
-    save(64 << 10, seed++);
-  }
-  // While it waits, small blobs (less than a pack) must still be saved.
+  // thread writes an index object and stops at the gate. They are saved on
+  // their own thread, which may itself wait (back-pressure: the uploader is
+  // stuck), and stops once the gate is reached. Catch2 assertions belong to
+  // the test's thread: the others only save and report.
+  auto big = std::async(std::launch::async, [&] {
+    std::vector<std::pair<Id, Bytes>> saved;
+    bool all_ok = true;
+    for (uint64_t seed = 1; seed < 2000; ++seed) {
+      if (gate->entered().wait_for(std::chrono::seconds(0)) == std::future_status::ready) break;
+      Bytes data = coffer::testing::RandomBytes(64 << 10, seed);
+      Id id = repo->hasher().Hash(data);
+      all_ok &= writer.Save(BlobType::kData, id, data).ok();
+      saved.emplace_back(id, std::move(data));
+    }
+    return std::make_pair(all_ok, std::move(saved));
+  });
+  bool reached = gate->entered().wait_for(std::chrono::seconds(120)) == std::future_status::ready;
+  // While the index write waits, small blobs (less than a pack) must still be saved.
   std::vector<std::pair<Id, Bytes>> small;
   for (int i = 0; i < 3; ++i) {
     Bytes data = coffer::testing::RandomBytes(1000, 100000 + i);
     small.emplace_back(repo->hasher().Hash(data), std::move(data));
   }
-  // Catch2 assertions belong to the test's thread: the other one only saves.
   auto more = std::async(std::launch::async, [&] {
     bool all_ok = true;
     for (const auto& [id, data] : small) all_ok &= writer.Save(BlobType::kData, id, data).ok();
     return all_ok;
   });
-  bool saved_meanwhile = more.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  bool saved_meanwhile = reached && more.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
   gate->Open();
   CHECK(more.get());
+  auto [big_ok, blobs] = big.get();
+  REQUIRE(reached);
+  CHECK(big_ok);
   CHECK(saved_meanwhile);
   blobs.insert(blobs.end(), small.begin(), small.end());
   REQUIRE(writer.Flush().ok());
