@@ -85,7 +85,7 @@ void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
       ->check(CLI::IsMember({"lz4", "zstd", "none"}));
   sub->add_option("--compression-level", args->compression_level, "zstd level (0 = default)")
       ->check(CLI::Range(0, 22));
-  sub->add_option("--pack-size", args->pack_size_mib, "Target pack size in MiB (default 8 on a local disk, 32 on S3, Azure, GCS and coffer-server)")
+  sub->add_option("--pack-size", args->pack_size_mib, "Target pack size in MiB (default 4 on a local disk, 32 on S3, Azure, GCS and coffer-server)")
       ->check(CLI::Range(1, 1024));
   sub->add_option("--chunk-min", args->chunk_min_kib, "Minimum chunk size in KiB (default 512)");
   sub->add_option("--chunk-avg", args->chunk_avg_kib,

@@ -42,15 +42,13 @@ void PutHeader(Codec codec, size_t raw_size, Bytes& out) {
   ByteWriter w;
   w.U8(static_cast<uint8_t>(codec));
   w.Varint(raw_size);
-  out = w.Take();
+  out.assign(w.bytes().begin(), w.bytes().end());
 }
 
-Bytes WithHeader(Codec codec, size_t raw_size, ByteView data) {
-  Bytes out;
+// Replaces `out`'s contents, keeping its capacity.
+void WithHeader(Codec codec, size_t raw_size, ByteView data, Bytes& out) {
   PutHeader(codec, raw_size, out);
-  out.reserve(out.size() + data.size());
   out.insert(out.end(), data.begin(), data.end());
-  return out;
 }
 
 // Codecs write into a per-thread buffer that keeps its size, so the output
@@ -122,7 +120,7 @@ std::optional<Codec> ParseCodecName(std::string_view name) {
   return std::nullopt;
 }
 
-Bytes CompressBlob(ByteView raw, const Compression& compression) {
+void CompressBlobInto(ByteView raw, const Compression& compression, Bytes& out) {
   ByteView compressed;
   switch (compression.codec) {
     case Codec::kLz4:
@@ -134,8 +132,17 @@ Bytes CompressBlob(ByteView raw, const Compression& compression) {
     case Codec::kNone:
       break;
   }
-  if (compressed.empty()) return WithHeader(Codec::kNone, raw.size(), raw);
-  return WithHeader(compression.codec, raw.size(), compressed);
+  if (compressed.empty()) {
+    WithHeader(Codec::kNone, raw.size(), raw, out);
+  } else {
+    WithHeader(compression.codec, raw.size(), compressed, out);
+  }
+}
+
+Bytes CompressBlob(ByteView raw, const Compression& compression) {
+  Bytes out;
+  CompressBlobInto(raw, compression, out);
+  return out;
 }
 
 absl::StatusOr<Bytes> DecompressBlob(ByteView payload, size_t max_raw_size) {

@@ -29,6 +29,10 @@ std::optional<Codec> ParseCodecName(std::string_view name);
 
 // Never fails; falls back to kNone when compression does not help.
 Bytes CompressBlob(ByteView raw, const Compression& compression);
+// The same into `out` (its contents replaced, its capacity kept): a writer
+// that reuses one buffer per thread allocates nothing per blob, so freed
+// chunk-sized blocks do not pile up in the allocator's arenas.
+void CompressBlobInto(ByteView raw, const Compression& compression, Bytes& out);
 
 // Fails with DataLoss on a malformed payload, an unknown codec, or a raw
 // length above `max_raw_size` (protects against decompression bombs).

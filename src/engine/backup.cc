@@ -82,6 +82,8 @@ constexpr size_t kMaxPooledChunkBuffer = size_t{2} << 20;
 constexpr size_t kBatchBytes = size_t{512} << 10;
 constexpr size_t kBatchChunks = 64;
 constexpr size_t kSmallChunk = size_t{256} << 10;  // copied into an exact-size buffer
+// The read buffer holds a maximal chunk plus this much.
+constexpr size_t kReadSize = size_t{1} << 20;
 // Directory descriptors held by the walk at once (the default limit on open
 // files is 1024, and restore targets or libraries may hold others).
 constexpr int kMaxOpenDirs = 128;
@@ -482,15 +484,21 @@ absl::Status Backup::ChunkInto(const std::function<absl::StatusOr<size_t>(Mutabl
   const Chunker& chunker = repo_.chunker();
   const size_t max = chunker.params().max_size;
   // Allocated on first use: a re-backup that reads nothing never touches it.
+  // One maximal chunk plus a read's worth: the buffer is refilled only when
+  // the chunker finds no cut in what is left, and what is left then (the
+  // start of one chunk) is moved to the front.
   if (!buffer_) {
-    buffer_size_ = std::max<size_t>(size_t{2} * max, size_t{16} << 20);
+    buffer_size_ = max + kReadSize;
     buffer_.reset(new uint8_t[buffer_size_]);  // default-initialized: no zero-fill
   }
   size_t begin = 0, end = 0;
   bool eof = false;
   for (;;) {
     if (Stopped()) return absl::CancelledError("backup stopped");
-    if (!eof && end - begin < max) {
+    // 0: no cut in [begin, end) and fewer than `max` bytes there before EOF.
+    size_t len = begin == end ? 0 : chunker.NextChunkLength(ByteView(buffer_.get() + begin, end - begin), eof);
+    if (len == 0) {
+      if (eof) return absl::OkStatus();  // with EOF a non-empty rest is a chunk
       if (begin > 0) {
         std::memmove(buffer_.get(), buffer_.get() + begin, end - begin);
         end -= begin;
@@ -501,9 +509,8 @@ absl::Status Backup::ChunkInto(const std::function<absl::StatusOr<size_t>(Mutabl
         if (n == 0) eof = true;
         end += n;
       }
+      continue;
     }
-    if (begin == end) return absl::OkStatus();
-    size_t len = chunker.NextChunkLength(ByteView(buffer_.get() + begin, end - begin), eof);
     SubmitChunk(job, ByteView(buffer_.get() + begin, len));
     begin += len;
     job->size += len;
@@ -693,14 +700,13 @@ absl::StatusOr<BackupResult> Backup::Run() {
     (void)writer_.Flush();
     return absl::CancelledError("backup cancelled; no snapshot was written");
   }
-  COFFER_RETURN_IF_ERROR(writer_.Flush());
-  // Nothing more is read or packed: give the read buffer and the recycled
-  // chunk and pack storage back before the files cache is written, so the
-  // two do not add up to the backup's peak memory.
+  // Nothing more is read: give the read buffer and the recycled chunk
+  // storage back before the index grows and the files cache is written, so
+  // they do not add up to the backup's peak memory (Flush frees the packs').
   buffer_.reset();
   buffer_size_ = 0;
   chunk_buffers_.Clear();
-  writer_.ReleaseBuffers();
+  COFFER_RETURN_IF_ERROR(writer_.Flush());
 
   BlobWriterStats stats = writer_.stats();
   Snapshot snap;

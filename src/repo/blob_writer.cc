@@ -14,6 +14,9 @@ namespace {
 // backup's uploaded packs are reusable by the next one.
 constexpr size_t kPacksPerIndexObject = 32;
 constexpr size_t kBlobsPerIndexObject = 1u << 20;
+// Larger per-thread payload buffers are freed after use (a maximal chunk is
+// rare; an average one is 1 MiB).
+constexpr size_t kMaxKeptPayload = size_t{2} << 20;
 int TypeSlot(BlobType type) { return type == BlobType::kTree ? 1 : 0; }
 }  // namespace
 
@@ -67,7 +70,9 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
   }
   // Trees are small JSON and compress well whatever the data codec is.
   Compression compression = type == BlobType::kTree ? Compression{Codec::kZstd, 3} : repo_.config().compression;
-  Bytes payload = CompressBlob(plaintext, compression);
+  // Reused per thread (see CompressBlobInto); a rare huge one is not kept.
+  thread_local Bytes payload;
+  CompressBlobInto(plaintext, compression, payload);
 
   std::unique_ptr<PackBuilder> full;
   {
@@ -83,6 +88,7 @@ absl::StatusOr<bool> BlobWriter::Save(BlobType type, const Id& id, ByteView plai
     if (pack->size() >= repo_.config().pack_size || pack->blob_count() >= kMaxBlobsPerPack / 4)
       full = std::move(pack);
   }
+  if (payload.capacity() > kMaxKeptPayload) Bytes().swap(payload);
   if (full) {
     if (!inline_uploads_) {
       QueueUpload(std::move(full));
@@ -167,10 +173,16 @@ absl::Status BlobWriter::Flush() {
   }
   COFFER_RETURN_IF_ERROR(WriteIndexObject(std::move(rest)));
   std::lock_guard<std::mutex> guard(mu_);
+  // Every pack is written: the recycled pack storage is freed before the
+  // index grows, so the two do not add up to the peak (a later pack takes
+  // fresh storage).
+  pack_buffers_.Clear();
   // Make everything written so far visible to readers in this process.
   // REQUIRES (documented): no Save runs concurrently with Flush.
   repo_.AddToIndex(indexed_);
   indexed_ = IndexObject{};
+  // The repository's index now answers for every saved blob.
+  absl::flat_hash_set<Id>().swap(pending_);
   return absl::OkStatus();
 }
 

@@ -56,15 +56,13 @@ class BlobWriter {
   bool KnownAll(std::span<const Id> ids);
 
   // Uploads partly filled packs and writes the index object(s), then adds
-  // them to the repository's in-memory index.
+  // them to the repository's in-memory index. Frees the recycled pack
+  // storage once the packs are written (later packs take fresh storage).
   // REQUIRES: no Save runs concurrently.
   absl::Status Flush();
 
   BlobWriterStats stats();
 
-  // Frees the recycled pack storage kept for later packs (after the last
-  // Flush, before other memory-hungry work).
-  void ReleaseBuffers() { pack_buffers_.Clear(); }
 
  private:
   // Hands a full pack to the upload pool (blocks while the pool is busy).

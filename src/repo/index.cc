@@ -114,6 +114,15 @@ void Index::AddPack(const PackContents& pack) {
 }
 
 void Index::Merge(const IndexObject& object) {
+  size_t incoming = 0;
+  for (const PackContents& pack : object.packs) incoming += pack.blobs.size();
+  // A merge that would fill the added map up to its compaction point anyway
+  // (the end of a large backup) goes straight into a new table: the map,
+  // at about 60 bytes per blob, would otherwise be the peak of that moment.
+  if (added_.size() + incoming >= std::max(kMinCompaction, table_.size() / 4)) {
+    Rebuild(&object);
+    return;
+  }
   for (const PackContents& pack : object.packs) AddPack(pack);
 }
 
@@ -133,7 +142,10 @@ std::optional<BlobRef> Index::Find(const Id& blob) const {
 }
 
 void Index::Compact() {
-  if (compact()) return;
+  if (!compact()) Rebuild(nullptr);
+}
+
+void Index::Rebuild(const IndexObject* more) {
   IndexBuilder builder;
   for (const Id& pack : packs_) builder.AddPackId(pack);  // same numbers
   table_.ForEach([&](const Id& id, const BlobLocation& loc) {
@@ -141,6 +153,8 @@ void Index::Compact() {
   });
   for (const auto& [id, loc] : added_)
     builder.AddBlob(loc.pack, PackedBlob{loc.type, id, loc.offset, loc.length, loc.raw_length});
+  // Added last, so a blob the index already has keeps its first location.
+  if (more != nullptr) builder.Merge(*more);
   *this = Index();  // release the old table before the new one is built
   *this = std::move(builder).Build();
 }

@@ -93,6 +93,8 @@ class Index {
     return BlobRef{packs_[loc.pack], PackedBlob{loc.type, id, loc.offset, loc.length, loc.raw_length}};
   }
   uint32_t PackNumber(const Id& pack);
+  // A new table of everything indexed plus `more` (if not null).
+  void Rebuild(const IndexObject* more);
 
   IndexTable table_;
   std::vector<Id> packs_;  // [0, table_.pack_count()) sorted; then added ones

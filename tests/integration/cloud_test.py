@@ -76,7 +76,7 @@ class RoundTrips:
 
     def test_new_repository_gets_the_cloud_pack_size_and_zstd(self):
         # Object storage bills per request: larger packs than on a local disk
-        # (8 MiB) unless --pack-size says otherwise.
+        # (4 MiB) unless --pack-size says otherwise.
         info = json.loads(self.coffer("--json", "init", "--kdf-memory", "1", "--kdf-ops", "1").stdout)
         self.assertEqual(info["pack_size"], 32 << 20)
         self.assertEqual(info["compression"]["codec"], "zstd")

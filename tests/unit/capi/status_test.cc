@@ -94,7 +94,7 @@ TEST_CASE("the runtime version matches the header") {
   CHECK(coffer_version_number() == COFFER_VERSION_NUMBER);
   CHECK(std::string(coffer_version()) == COFFER_VERSION_STRING);
   CHECK(std::string(COFFER_VERSION_STRING) == "0.1.0");
-  CHECK(coffer_default_pack_size() == 8u << 20);
+  CHECK(coffer_default_pack_size() == 4u << 20);
   CHECK(coffer_default_chunk_avg_size() == 1u << 20);
   CHECK(coffer_default_kdf_ops_limit() >= 1);
 }

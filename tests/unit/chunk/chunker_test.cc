@@ -262,3 +262,32 @@ TEST_CASE("feeding data in small pieces gives the same cut points as one buffer"
   }
   CHECK(streamed == whole);
 }
+
+TEST_CASE("a cut found in less than max_size bytes is the cut more data gives") {
+  // The backup reads a maximal chunk plus a little at a time and cuts as soon
+  // as a cut point shows up in what it holds; that is only right when a cut
+  // never depends on the bytes after it, on every algorithm and path.
+  FOR_EACH_ALGORITHM(algorithm);
+  const ChunkerPath path = GENERATE(ChunkerPath::kScalar, ChunkerPath::kAvx2, ChunkerPath::kAvx512);
+  if (!ChunkerPathSupported(path)) return;  // the CPU cannot run it
+  INFO("path " << std::string(ChunkerPathName(path)));
+  Chunker chunker(algorithm, kSmall, GearTable::FromSeed(Seed(12)), path);
+  Bytes data = PseudoRandomBytes(1 << 20, 13);
+  ByteView rest = data;
+  int checked = 0;
+  while (rest.size() >= kSmall.max_size) {
+    const size_t len = chunker.NextChunkLength(rest, false);
+    REQUIRE(len > 0);
+    if (len < kSmall.max_size) {
+      for (size_t prefix : {len, len + 1, len + 33, (len + kSmall.max_size) / 2, size_t{kSmall.max_size} - 1}) {
+        if (prefix < len || prefix >= kSmall.max_size) continue;
+        REQUIRE(chunker.NextChunkLength(rest.first(prefix), false) == len);
+      }
+      // Short of the cut there is nothing to decide yet.
+      REQUIRE(chunker.NextChunkLength(rest.first(len - 1), false) == 0);
+      ++checked;
+    }
+    rest = rest.subspan(len);
+  }
+  CHECK(checked > 20);
+}
