@@ -71,11 +71,12 @@ const char* AtPath(int dir_fd, const std::string& path, const std::string& name)
   return dir_fd == AT_FDCWD ? path.c_str() : name.c_str();
 }
 
-// Chunk copies in flight are bounded by the worker queue (2 per thread) plus
-// one per running worker; idle ones beyond this are freed, and so are
-// buffers grown past a few average chunks by a rare large one, so the pool
-// does not keep the worst case resident.
-constexpr size_t kMaxIdleChunkBuffers = 16;
+// Chunk copies in flight are bounded by the worker queue (one task per
+// worker: a deeper queue only held more chunks in memory, for the same
+// time) plus one per running worker and the batch being filled; idle ones
+// beyond this are freed, and so are buffers grown past a few average chunks
+// by a rare large one, so the pool does not keep the worst case resident.
+size_t MaxIdleChunkBuffers(int threads) { return 2 * static_cast<size_t>(threads) + 2; }
 constexpr size_t kMaxPooledChunkBuffer = size_t{2} << 20;
 // Chunks are handed to the workers in batches of up to this many bytes or
 // chunks; a chunk of average size (1 MiB) goes alone, as before.
@@ -96,6 +97,10 @@ class Backup {
         // One thread asked for means one writer too: the order of writes is
         // then the same every run (tests that fail "put k" rely on it).
         writer_(repo, options.threads == 1 ? 1 : 0),
+        threads_(std::clamp(options.threads > 0 ? options.threads
+                                                : static_cast<int>(std::thread::hardware_concurrency()),
+                            1, 64)),
+        chunk_buffers_(MaxIdleChunkBuffers(threads_), kMaxPooledChunkBuffer),
         start_(Clock::now()),
         start_unix_ns_(absl::ToUnixNanos(absl::Now())) {}
 
@@ -136,8 +141,9 @@ class Backup {
   Repository& repo_;
   const BackupOptions& options_;
   BlobWriter writer_;
+  const int threads_;  // workers hashing and compressing
   // Declared before workers_ so that it outlives the tasks that give back.
-  BufferPool chunk_buffers_{kMaxIdleChunkBuffers, kMaxPooledChunkBuffer};
+  BufferPool chunk_buffers_;
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<FilesCache> cache_;
   std::unique_ptr<SourceScanner> scanner_;
@@ -679,9 +685,7 @@ absl::StatusOr<BackupResult> Backup::Run() {
     scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
   }
 
-  int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::clamp(threads, 1, 64);
-  workers_ = std::make_unique<WorkQueue>(threads, static_cast<size_t>(threads) * 2);
+  workers_ = std::make_unique<WorkQueue>(threads_, static_cast<size_t>(threads_));
 
   DirJob root;
   ProcessTrie(trie, root);
