@@ -128,7 +128,7 @@ FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerpri
   return Lookup::kUnchanged;
 }
 
-void FilesCache::Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content,
+void FilesCache::Record(const std::string& path, const FileFingerprint& fp, const std::vector<ContentPart>& content,
                         bool no_xattrs) {
   auto it = entries_.find(std::string_view(path));
   if (it != entries_.end() && it->second.fp == fp && it->second.no_xattrs == no_xattrs &&
@@ -146,7 +146,7 @@ void FilesCache::Record(const std::string& path, const FileFingerprint& fp, std:
   e.fp = fp;
   e.loaded = {};
   e.loaded_parts = 0;
-  e.content = std::move(content);
+  e.content = content;  // copied only when the entry is new or changed
   e.age = 0;
   e.seen = true;
 }

@@ -56,7 +56,7 @@ class FilesCache {
               bool* no_xattrs = nullptr) const;
   // Thread-compatible: call from one thread. `no_xattrs`: the file's
   // attributes were read and there were none.
-  void Record(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart> content,
+  void Record(const std::string& path, const FileFingerprint& fp, const std::vector<ContentPart>& content,
               bool no_xattrs = false);
   // Writes the cache unless it would say what the file already says (every
   // entry seen again, unchanged, none aging): an unchanged re-backup then
