@@ -63,7 +63,6 @@ class BlobWriter {
 
   BlobWriterStats stats();
 
-
  private:
   // Hands a full pack to the upload pool (blocks while the pool is busy).
   void QueueUpload(std::unique_ptr<PackBuilder> pack);
