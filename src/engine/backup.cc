@@ -23,6 +23,7 @@
 #include "engine/files_cache.h"
 #include "engine/node_metadata.h"
 #include "engine/pattern.h"
+#include "engine/directory_prefetcher.h"
 #include "engine/source_scanner.h"
 #include "repo/blob_writer.h"
 #include "repo/host_info.h"
@@ -67,7 +68,20 @@ struct PathTrie {
   const StreamSource* stream = nullptr;
 };
 
-std::string ErrnoText() { return strerror(errno); }
+std::string ErrnoText(int error = errno) { return strerror(error); }
+
+// The sources in the order ProcessTrie visits them (map order at each level,
+// which is not the order of the sorted full paths: "/a-x" < "/a/b").
+void CollectSources(const PathTrie& trie, std::vector<std::string>& out) {
+  for (const auto& [name, child] : trie.children) {
+    if (child.stream) continue;
+    if (child.is_source) {
+      out.push_back(child.full_path);
+    } else {
+      CollectSources(child, out);
+    }
+  }
+}
 
 // What to pass to an *at() call: `name` inside the open directory `dir_fd`,
 // or the whole `path` when there is none (AT_FDCWD).
@@ -115,9 +129,11 @@ class Backup {
   void ProcessTrie(const PathTrie& trie, DirJob& dir);
   // `dir_fd`: the open parent directory, so `name` is looked up in it
   // rather than walking the whole `path` again; AT_FDCWD: use `path`.
+  // `prefetched`: its lstat result from the prefetcher, instead of a call.
   void AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device,
-                int dir_fd = AT_FDCWD);
+                int dir_fd = AT_FDCWD, const PrefetchedEntry* prefetched = nullptr);
   void WalkDir(const std::string& path, DirJob& dir, dev_t root_device);
+  void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device);
   void ProcessFile(const std::string& path, const std::string& name, int dir_fd, Entry& entry,
                    const struct stat& st);
   // By path, or through `fd` when it is open (>= 0). False: warned.
@@ -151,6 +167,7 @@ class Backup {
   std::unique_ptr<WorkQueue> workers_;
   std::unique_ptr<FilesCache> cache_;
   std::unique_ptr<SourceScanner> scanner_;
+  std::unique_ptr<DirectoryPrefetcher> prefetcher_;  // a re-backup's directories, read ahead
   // Totals of the parent snapshot, the progress estimate of a re-backup
   // (instead of a second walk of the whole tree by the scanner).
   uint64_t estimated_files_ = 0, estimated_bytes_ = 0;
@@ -184,6 +201,7 @@ class Backup {
   std::atomic<uint64_t> bytes_done_{0};
   uint64_t files_done_ = 0;
   int open_dirs_ = 0;  // directories WalkDir holds open (one per level)
+  uint64_t dirs_read_ahead_ = 0;
 };
 
 absl::Status Backup::BuildTrie(PathTrie& root, std::vector<std::string>& paths) {
@@ -260,12 +278,18 @@ void Backup::ProcessTrie(const PathTrie& trie, DirJob& dir) {
 }
 
 void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device,
-                      int dir_fd) {
+                      int dir_fd, const PrefetchedEntry* prefetched) {
   if (Stopped()) return;
   if (MatchesAny(options_.excludes, path)) return;
   current_path_ = path;
   struct stat st;
-  if (fstatat(dir_fd, AtPath(dir_fd, path, name), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (prefetched) {
+    if (prefetched->stat_errno != 0) {
+      Warn(path, absl::StrCat("cannot stat: ", ErrnoText(prefetched->stat_errno)), true);
+      return;
+    }
+    st = prefetched->st;
+  } else if (fstatat(dir_fd, AtPath(dir_fd, path, name), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     Warn(path, absl::StrCat("cannot stat: ", ErrnoText()), true);
     return;
   }
@@ -330,6 +354,14 @@ bool Backup::ReadXattrs(const std::string& path, Node& node, int fd) {
 }
 
 void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
+  if (prefetcher_) {
+    if (std::optional<DirectoryListing> listing = prefetcher_->Next(path)) {
+      dirs_read_ahead_++;
+      WalkListing(*listing, dir, root_device);
+      return;
+    }
+    prefetcher_.reset();  // out of step: this walk's own calls from here on
+  }
   DIR* d = opendir(path.c_str());
   if (!d) {
     Warn(path, absl::StrCat("cannot read directory: ", ErrnoText()), true);
@@ -363,6 +395,23 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
   if (d) {
     closedir(d);
     --open_dirs_;
+  }
+}
+
+// As WalkDir's own reading, with the prefetcher's results. Files that need
+// reading are opened by their full path (one lookup per changed file).
+void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device) {
+  const std::string& path = listing.path;
+  if (listing.open_errno != 0) {
+    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(listing.open_errno)), true);
+    return;
+  }
+  if (listing.read_errno != 0)
+    Warn(path, absl::StrCat("error while reading directory: ", ErrnoText(listing.read_errno)), true);
+  std::string prefix = path == "/" ? "/" : path + "/";
+  for (const PrefetchedEntry& entry : listing.entries) {
+    if (Stopped()) break;
+    AddEntry(prefix + entry.name, entry.name, dir, root_device, AT_FDCWD, &entry);
   }
 }
 
@@ -687,10 +736,17 @@ absl::StatusOr<BackupResult> Backup::Run() {
       scan_paths.push_back(p);
   // A first backup counts ahead on a thread of its own; a re-backup of the
   // same paths takes its parent's totals as the estimate, since a second
-  // walk of the tree costs about as much as the re-backup itself.
+  // walk of the tree costs about as much as the re-backup itself. A
+  // re-backup, mostly looking at metadata, has that thread read its
+  // directories ahead instead (a first backup's second core is busy
+  // compressing).
   if (parent_summary) {
     estimated_files_ = parent_summary->files_new + parent_summary->files_changed + parent_summary->files_unchanged;
     estimated_bytes_ = parent_summary->bytes_total;
+    std::vector<std::string> roots;
+    CollectSources(trie, roots);
+    prefetcher_ = std::make_unique<DirectoryPrefetcher>(std::move(roots), options_.excludes,
+                                                        options_.one_file_system);
   } else {
     scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
   }
@@ -703,6 +759,7 @@ absl::StatusOr<BackupResult> Backup::Run() {
   FinishReadyDirs(true);
   workers_->Wait();
   if (scanner_) scanner_->Stop();
+  prefetcher_.reset();
   if (cancelled_) {
     (void)writer_.Flush();  // keep what was uploaded reusable
     return absl::CancelledError("backup cancelled; no snapshot was written");
@@ -745,7 +802,7 @@ absl::StatusOr<BackupResult> Backup::Run() {
     absl::Status s = cache_->Save();
     if (!s.ok()) Warn("", absl::StrCat("files cache not saved: ", s.message()), false);
   }
-  return BackupResult{id, std::move(snap)};
+  return BackupResult{id, std::move(snap), dirs_read_ahead_};
 }
 
 }  // namespace

@@ -51,6 +51,9 @@ struct BackupOptions {
 struct BackupResult {
   Id snapshot_id;
   Snapshot snapshot;  // summary, partial flag and errors included
+  // Directories whose listing and lstat results were read ahead on another
+  // thread (a re-backup's walk); not part of the snapshot.
+  uint64_t dirs_read_ahead = 0;
 };
 
 // Unreadable or vanished files are warnings (recorded in the snapshot, which

@@ -155,6 +155,64 @@ TEST_CASE("an unchanged tree is not read again and adds nothing") {
   }
 }
 
+TEST_CASE("a re-backup read ahead by the prefetcher records the same trees as a walk of its own") {
+  coffer::testing::TempDir tmp;
+  // Sources whose visiting order is not the sorted order of their paths
+  // ("a-x" < "a/b" as strings, "a" < "a-x" as names), and excludes.
+  fs::path base = tmp / "src";
+  BuildRichTree(base / "a" / "b");
+  WriteFile(base / "a-x" / "f", "dash");
+  WriteFile(base / "a-x" / "sub" / "skip.tmp", "excluded");
+  WriteFile(base / "a-x" / "sub" / "kept", "kept");
+  WriteFile(base / "c" / "node_modules" / "x", "excluded dir");
+  WriteFile(base / "c" / "d" / "e", "e");
+  fs::create_directories(tmp / "cache");
+  BackupOptions o;
+  o.paths = {(base / "c").string(), (base / "a-x").string(), (base / "a" / "b").string()};
+  o.cache_dir = tmp / "cache";
+  o.excludes = {"*.tmp", "node_modules"};
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  auto first = RunBackup(*repo, o);
+  REQUIRE(first.ok());
+  CHECK(first->dirs_read_ahead == 0);  // no parent: the walk reads for itself
+  auto second = RunBackup(*repo, o);
+  REQUIRE(second.ok());
+  CHECK(second->snapshot.parent == first->snapshot_id);
+  // Every directory of the sources came from the prefetcher: it never fell
+  // out of step with the walk (64 of them are the rich tree's deep chain).
+  CHECK(second->dirs_read_ahead >= 70);
+  CHECK(second->snapshot.summary.files_unchanged == first->snapshot.summary.files_new);
+  CHECK(second->snapshot.summary.bytes_read == 0);
+  for (const fs::path& source : {base / "a" / "b", base / "a-x", base / "c"}) {
+    CAPTURE(source);
+    CHECK(SubtreeOf(*repo, second->snapshot.tree, source) == SubtreeOf(*repo, first->snapshot.tree, source));
+  }
+
+  SECTION("changes made between the backups are seen") {
+    WriteFile(base / "a-x" / "sub" / "new", "new file");
+    fs::remove(base / "c" / "d" / "e");
+    WriteFile(base / "a" / "b" / "small.txt", "changed content");
+    auto third = RunBackup(*repo, o);
+    REQUIRE(third.ok());
+    CHECK(third->snapshot.summary.files_new == 1);
+    CHECK(third->snapshot.summary.files_changed == 2);  // small.txt and its hard link
+    RestoreOptions r;
+    r.target = tmp / "out";
+    REQUIRE(RunRestore(*repo, r).ok());
+    fs::path out = r.target / base.relative_path();
+    auto diffs = CompareTrees(base / "a" / "b", out / "a" / "b");
+    INFO(::Catch::Detail::stringify(diffs));
+    CHECK(diffs.empty());
+    CHECK(coffer::testing::ReadFile(out / "a-x" / "sub" / "new") == "new file");
+    CHECK(fs::exists(out / "a-x" / "sub" / "kept"));
+    CHECK(fs::exists(out / "a-x" / "f"));
+    CHECK_FALSE(fs::exists(out / "a-x" / "sub" / "skip.tmp"));
+    CHECK(fs::is_directory(out / "c" / "d"));
+    CHECK_FALSE(fs::exists(out / "c" / "d" / "e"));
+    CHECK_FALSE(fs::exists(out / "c" / "node_modules"));
+  }
+}
+
 TEST_CASE("a tree deeper than the directories the walk holds open backs up and restores") {
   // The walk keeps up to 128 directories open and uses full paths below.
   coffer::testing::TempDir tmp;
