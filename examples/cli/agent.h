@@ -33,6 +33,9 @@ struct Config {
   void Save() const;
 };
 
+// The wall clock in nanoseconds since the Unix epoch (job and report times).
+int64_t NowNs();
+
 // The default config path: $COFFER_AGENT_CONFIG, else
 // $XDG_CONFIG_HOME/coffer/agent.json (~/.config/coffer/agent.json).
 std::string DefaultConfigPath();

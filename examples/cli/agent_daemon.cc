@@ -22,12 +22,6 @@
 namespace cli::agent {
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void Log(const char* format, const std::string& a = "", const std::string& b = "") {
   std::time_t t = std::time(nullptr);
   std::tm tm{};

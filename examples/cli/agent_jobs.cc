@@ -11,13 +11,14 @@
 #include "terminal.h"
 
 namespace cli::agent {
-namespace {
 
 int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+namespace {
 
 std::string ThisHost() {
   char name[256] = {0};

@@ -60,6 +60,7 @@ std::optional<DirectoryListing> DirectoryPrefetcher::Next(const std::string& pat
 
 void DirectoryPrefetcher::Run() {
   for (const std::string& root : roots_) {
+    if (gave_up_) break;
     // As the backup does for a source: excluded, missing or not a directory
     // means there is nothing to walk.
     if (MatchesAny(excludes_, root)) continue;
@@ -77,7 +78,7 @@ void DirectoryPrefetcher::Run() {
 void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
   {
     std::lock_guard<std::mutex> guard(mu_);
-    if (stop_) return;
+    if (stop_ || gave_up_) return;
   }
   DirectoryListing listing;
   listing.path = path;
@@ -98,6 +99,12 @@ void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
   std::string prefix = path == "/" ? "/" : path + "/";
   std::erase_if(listing.entries,
                 [&](const PrefetchedEntry& e) { return MatchesAny(excludes_, prefix + e.name); });
+  if (listing.entries.size() > max_queued_entries_) {
+    // Its lstat results would hold more memory than the bound allows.
+    closedir(d);
+    gave_up_ = true;
+    return;
+  }
   std::vector<std::string> subdirs;
   for (PrefetchedEntry& e : listing.entries) {
     if (fstatat(dirfd(d), e.name.c_str(), &e.st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -114,10 +121,7 @@ void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
 
 bool DirectoryPrefetcher::Push(DirectoryListing listing) {
   std::unique_lock<std::mutex> lock(mu_);
-  // A listing larger than the bound still goes in once the queue is empty.
-  changed_.wait(lock, [&] {
-    return stop_ || queue_.empty() || queued_entries_ + listing.entries.size() <= max_queued_entries_;
-  });
+  changed_.wait(lock, [&] { return stop_ || queued_entries_ + listing.entries.size() <= max_queued_entries_; });
   if (stop_) return false;
   queued_entries_ += listing.entries.size();
   queue_.push_back(std::move(listing));

@@ -39,8 +39,10 @@ struct DirectoryListing {
 
 class DirectoryPrefetcher {
  public:
-  // Entries queued before the thread waits for the walk to catch up.
-  static constexpr size_t kDefaultMaxQueuedEntries = 4096;
+  // Entries queued before the thread waits for the walk to catch up (about
+  // 180 bytes each). A directory with more entries than this ends the
+  // read-ahead: the walk reads it, and what follows, itself.
+  static constexpr size_t kDefaultMaxQueuedEntries = 16384;
 
   // `roots`: the source paths in the order the walk visits them.
   DirectoryPrefetcher(std::vector<std::string> roots, std::vector<std::string> excludes,
@@ -54,7 +56,8 @@ class DirectoryPrefetcher {
   // the walk and it disagree); from then on it is stopped and answers nullopt.
   std::optional<DirectoryListing> Next(const std::string& path);
 
-  // Whether the prefetcher gave up because the walk and it disagreed.
+  // Whether the walk asked for a directory the prefetcher had not listed next
+  // (the tree changed, or the read-ahead ended at a directory too large).
   bool out_of_step() const;
 
  private:
@@ -66,6 +69,7 @@ class DirectoryPrefetcher {
   const std::vector<std::string> roots_, excludes_;
   const bool one_file_system_;
   const size_t max_queued_entries_;
+  bool gave_up_ = false;  // the prefetcher's thread only: a directory was too large
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::deque<DirectoryListing> queue_;

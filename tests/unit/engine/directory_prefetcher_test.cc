@@ -60,7 +60,8 @@ TEST_CASE("the prefetcher lists each directory in the walk's order, sorted, with
   ReferenceOrder(root, excludes, order);
   REQUIRE(order.size() == 7);  // src, a, a/deep, a/deep/er, a-x, c, empty
 
-  for (size_t bound : {size_t{1}, size_t{3}, DirectoryPrefetcher::kDefaultMaxQueuedEntries}) {
+  // 6 is the largest listing (the top directory, "skip.tmp" left out).
+  for (size_t bound : {size_t{6}, size_t{8}, DirectoryPrefetcher::kDefaultMaxQueuedEntries}) {
     CAPTURE(bound);
     DirectoryPrefetcher prefetcher({root}, excludes, false, bound);
     for (const std::string& dir : order) {
@@ -119,7 +120,7 @@ TEST_CASE("a walk that enters another directory than the prefetcher listed stops
   TempDir tmp;
   std::string root = (tmp / "src").string();
   MakeTree(root);
-  DirectoryPrefetcher prefetcher({root}, {}, false, 2);
+  DirectoryPrefetcher prefetcher({root}, {}, false);
   REQUIRE(prefetcher.Next(root));
   // The walk skipped "a" (say it was replaced by a file meanwhile) and went on.
   CHECK_FALSE(prefetcher.Next(root + "/a-x"));
@@ -133,12 +134,29 @@ TEST_CASE("a prefetcher dropped half way stops its thread") {
   std::string root = (tmp / "src").string();
   for (int i = 0; i < 50; ++i) WriteFile(tmp / "src" / ("d" + std::to_string(i)) / "f", "f");
   {
-    // A bound of one entry: the thread waits for room almost at once.
-    DirectoryPrefetcher prefetcher({root}, {}, false, 1);
+    // A bound of 50 entries: the thread waits for room almost at once.
+    DirectoryPrefetcher prefetcher({root}, {}, false, 50);
     REQUIRE(prefetcher.Next(root));
     REQUIRE(prefetcher.Next(root + "/d0"));
   }  // the destructor must not wait for the walk to be consumed
   SUCCEED("destroyed while its thread waited for room");
+}
+
+TEST_CASE("a directory larger than the prefetcher's bound ends the read-ahead there") {
+  TempDir tmp;
+  std::string root = (tmp / "src").string();
+  WriteFile(tmp / "src/small/f", "f");
+  for (int i = 0; i < 20; ++i) WriteFile(tmp / "src/wide" / ("f" + std::to_string(i)), "f");
+  WriteFile(tmp / "later/g", "g");
+  DirectoryPrefetcher prefetcher({root, (tmp / "later").string()}, {}, false, 10);
+  auto top = prefetcher.Next(root);
+  REQUIRE(top);
+  CHECK(top->entries.size() == 2);
+  REQUIRE(prefetcher.Next(root + "/small"));
+  // Twenty entries, over the bound of ten: not listed, and nothing after it.
+  CHECK_FALSE(prefetcher.Next(root + "/wide"));
+  CHECK(prefetcher.out_of_step());
+  CHECK_FALSE(prefetcher.Next((tmp / "later").string()));
 }
 
 TEST_CASE("a directory the prefetcher cannot open is listed with the error") {
