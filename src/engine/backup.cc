@@ -134,8 +134,10 @@ class Backup {
                 int dir_fd = AT_FDCWD, const PrefetchedEntry* prefetched = nullptr);
   void WalkDir(const std::string& path, DirJob& dir, dev_t root_device);
   void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device);
+  // `listed_earlier`: `st` came from the prefetcher, so the file opened
+  // must be checked to be the one it describes.
   void ProcessFile(const std::string& path, const std::string& name, int dir_fd, Entry& entry,
-                   const struct stat& st);
+                   const struct stat& st, bool listed_earlier);
   // By path, or through `fd` when it is open (>= 0). False: warned.
   bool ReadXattrs(const std::string& path, Node& node, int fd = -1);
   void ProcessStream(const StreamSource& stream, const std::string& name, DirJob& parent);
@@ -332,7 +334,7 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
       break;
     }
     case NodeType::kFile:
-      ProcessFile(path, name, dir_fd, e, st);
+      ProcessFile(path, name, dir_fd, e, st, prefetched != nullptr);
       if (e.file->failed) return;
       break;
     case NodeType::kFifo:
@@ -360,7 +362,7 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
       WalkListing(*listing, dir, root_device);
       return;
     }
-    prefetcher_.reset();  // out of step: this walk's own calls from here on
+    prefetcher_.reset();  // out of step: this walk's own calls for every directory after
   }
   DIR* d = opendir(path.c_str());
   if (!d) {
@@ -398,8 +400,9 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
   }
 }
 
-// As WalkDir's own reading, with the prefetcher's results. Files that need
-// reading are opened by their full path (one lookup per changed file).
+// As WalkDir's own reading, with the prefetcher's results. The directory is
+// opened again here so that files needing a read are opened inside it, as
+// WalkDir does (ProcessFile checks each is still the file listed).
 void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device) {
   const std::string& path = listing.path;
   if (listing.open_errno != 0) {
@@ -408,15 +411,27 @@ void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t roo
   }
   if (listing.read_errno != 0)
     Warn(path, absl::StrCat("error while reading directory: ", ErrnoText(listing.read_errno)), true);
+  int dir_fd = AT_FDCWD;
+  if (open_dirs_ < kMaxOpenDirs) {
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      dir_fd = fd;
+      ++open_dirs_;
+    }
+  }
   std::string prefix = path == "/" ? "/" : path + "/";
   for (const PrefetchedEntry& entry : listing.entries) {
     if (Stopped()) break;
-    AddEntry(prefix + entry.name, entry.name, dir, root_device, AT_FDCWD, &entry);
+    AddEntry(prefix + entry.name, entry.name, dir, root_device, dir_fd, &entry);
+  }
+  if (dir_fd != AT_FDCWD) {
+    close(dir_fd);
+    --open_dirs_;
   }
 }
 
 void Backup::ProcessFile(const std::string& path, const std::string& name, int dir_fd, Entry& entry,
-                         const struct stat& st) {
+                         const struct stat& st, bool listed_earlier) {
   auto job = std::make_shared<FileJob>();
   job->path = path;
   entry.file = job;
@@ -458,6 +473,18 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, int d
     job->failed = true;
     Warn(path, absl::StrCat("cannot open: ", ErrnoText()), true);
     return;
+  }
+  if (listed_earlier) {
+    // The listing may be thousands of entries old: the name can now lead
+    // to another file (replaced, or a directory above it swapped for a
+    // symlink). Only the file the recorded metadata describes is read.
+    struct stat now;
+    if (fstat(fd, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+      close(fd);
+      job->failed = true;
+      Warn(path, "replaced while the backup ran; not backed up (the next backup reads it)", true);
+      return;
+    }
   }
   job->no_xattrs = ReadXattrs(path, entry.node, fd) && entry.node.xattrs.empty();
   absl::Status status;

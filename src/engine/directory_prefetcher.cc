@@ -76,10 +76,7 @@ void DirectoryPrefetcher::Run() {
 }
 
 void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
-  {
-    std::lock_guard<std::mutex> guard(mu_);
-    if (stop_ || gave_up_) return;
-  }
+  if (stop_ || gave_up_) return;
   DirectoryListing listing;
   listing.path = path;
   DIR* d = opendir(path.c_str());
@@ -88,25 +85,28 @@ void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
     Push(std::move(listing));
     return;
   }
+  std::string prefix = path == "/" ? "/" : path + "/";
   errno = 0;
   while (struct dirent* ent = readdir(d)) {
     std::string_view n = ent->d_name;
-    if (n != "." && n != "..") listing.entries.push_back(PrefetchedEntry{std::string(n)});
+    if (n != "." && n != ".." && !MatchesAny(excludes_, prefix + std::string(n))) {
+      if (listing.entries.size() == max_queued_entries_ || stop_) {
+        // Over the bound (its lstat results would hold too much memory), or
+        // stopped: the walk lists this directory and the rest itself.
+        closedir(d);
+        gave_up_ = true;
+        return;
+      }
+      listing.entries.push_back(PrefetchedEntry{std::string(n)});
+    }
+    errno = 0;  // readdir signals its end and its errors only through errno
   }
   listing.read_errno = errno;
   std::sort(listing.entries.begin(), listing.entries.end(),
             [](const PrefetchedEntry& a, const PrefetchedEntry& b) { return a.name < b.name; });
-  std::string prefix = path == "/" ? "/" : path + "/";
-  std::erase_if(listing.entries,
-                [&](const PrefetchedEntry& e) { return MatchesAny(excludes_, prefix + e.name); });
-  if (listing.entries.size() > max_queued_entries_) {
-    // Its lstat results would hold more memory than the bound allows.
-    closedir(d);
-    gave_up_ = true;
-    return;
-  }
   std::vector<std::string> subdirs;
   for (PrefetchedEntry& e : listing.entries) {
+    if (stop_) break;  // the listing is not used
     if (fstatat(dirfd(d), e.name.c_str(), &e.st, AT_SYMLINK_NOFOLLOW) != 0) {
       e.stat_errno = errno;
       continue;

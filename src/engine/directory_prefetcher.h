@@ -6,13 +6,18 @@
 // fstatat, while the second core was idle.
 //
 // A listing is only ever handed out for the directory it was made for: the
-// walk names the directory it enters, and on any disagreement (the tree
-// changed between the two looks) the prefetcher stops for good and the walk
-// makes its own system calls from there on.
+// walk names each directory it enters, and when that is not the next one
+// listed (a source root changed between the two looks, or the read-ahead
+// ended at a directory too large) the prefetcher stops for good and the walk
+// lists every directory after that itself. Changes made to the tree after a
+// directory was listed are seen by the next backup, as changes made after
+// the walk passed are; a file that needs reading is checked to be the one
+// its listing describes (the backup's ProcessFile).
 #pragma once
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -74,7 +79,10 @@ class DirectoryPrefetcher {
   std::condition_variable changed_;
   std::deque<DirectoryListing> queue_;
   size_t queued_entries_ = 0;
-  bool done_ = false, stop_ = false, out_of_step_ = false;
+  bool done_ = false, out_of_step_ = false;
+  // Also read without the lock by the thread's loops, so a cancelled backup
+  // does not wait for a large directory to be read to its end.
+  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

@@ -132,9 +132,13 @@ TEST_CASE("a walk that enters another directory than the prefetcher listed stops
 TEST_CASE("a prefetcher dropped half way stops its thread") {
   TempDir tmp;
   std::string root = (tmp / "src").string();
-  for (int i = 0; i < 50; ++i) WriteFile(tmp / "src" / ("d" + std::to_string(i)) / "f", "f");
+  for (int i = 0; i < 50; ++i) {
+    WriteFile(tmp / "src" / ("d" + std::to_string(i)) / "f", "f");
+    WriteFile(tmp / "src" / ("d" + std::to_string(i)) / "g", "g");
+  }
   {
-    // A bound of 50 entries: the thread waits for room almost at once.
+    // A bound of 50 entries: with the top directory taken, 25 of its
+    // subdirectories fit and the thread waits for room.
     DirectoryPrefetcher prefetcher({root}, {}, false, 50);
     REQUIRE(prefetcher.Next(root));
     REQUIRE(prefetcher.Next(root + "/d0"));
