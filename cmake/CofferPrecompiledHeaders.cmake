@@ -1,13 +1,13 @@
-# Precompiled headers. Most of a file's compile time here is spent parsing
-# the same standard-library, Abseil, Catch2 and CLI11 headers again; CI builds
-# the whole tree twice from cold (gcc, then clang with sanitizers) on two
-# cores, so each group of targets that shares compile flags parses them once.
+# Precompiled headers. Much of a file's compile time here is spent parsing
+# the same standard-library, Abseil and Catch2 headers again; CI builds the
+# whole tree twice from cold (gcc, then clang with sanitizers) on two cores,
+# so each group of targets that shares compile flags parses them once.
 #
 # A precompiled header is only valid for the flags it was built with, so a
 # target reuses another's only when both get the same flags: the layer
-# libraries share one, the unit tests without cpp-httplib share one, and the
-# tests and programs that link cpp-httplib (which adds -D flags) have their
-# own. Turn it off (-DCOFFER_PRECOMPILE_HEADERS=OFF) to check that every
+# libraries share one, the unit tests without cpp-httplib share one, and
+# unit_store, which links cpp-httplib (it adds -D flags), has its own. The
+# programs are unity builds (below) and need none. Turn it off (-DCOFFER_PRECOMPILE_HEADERS=OFF) to check that every
 # file includes what it uses.
 option(COFFER_PRECOMPILE_HEADERS "Precompile the widely included third-party headers" ON)
 
