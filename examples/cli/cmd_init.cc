@@ -110,14 +110,7 @@ void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
   sub->add_option("--retention-mode", args->retention_mode,
                   "governance (default: privileged users may lift it) or compliance (nobody can)")
       ->check(CLI::IsMember({"governance", "compliance"}));
-  sub->add_option("--kdf-memory", args->kdf_memory_mib,
-                  "Advanced: Argon2id memory in MiB for the first key (default 64)")
-      ->check(CLI::Range(1, 4096))
-      ->group("Advanced");
-  sub->add_option("--kdf-ops", args->kdf_ops,
-                  "Advanced: Argon2id passes for the first key (default 3)")
-      ->check(CLI::Range(1, 16))
-      ->group("Advanced");
+  AddKdfOptions(sub, args->kdf_memory_mib, args->kdf_ops, "for the first key");
   sub->callback([&globals, &command, args] {
     command = [&globals, args] { return RunInit(globals, *args); };
   });

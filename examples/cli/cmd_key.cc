@@ -81,13 +81,7 @@ int RunKeyPasswd(const Globals& globals, const KeyArgs& args) {
 void AddNewPasswordOptions(CLI::App* sub, KeyArgs& args) {
   sub->add_option("--new-password-file", args.new_password_file,
                   "Read the new password from FILE (else $COFFER_NEW_PASSWORD or a prompt)");
-  sub->add_option("--kdf-memory", args.kdf_memory_mib,
-                  "Advanced: Argon2id memory in MiB (default 64)")
-      ->check(CLI::Range(1, 4096))
-      ->group("Advanced");
-  sub->add_option("--kdf-ops", args.kdf_ops, "Advanced: Argon2id passes (default 3)")
-      ->check(CLI::Range(1, 16))
-      ->group("Advanced");
+  AddKdfOptions(sub, args.kdf_memory_mib, args.kdf_ops, "");
 }
 
 }  // namespace

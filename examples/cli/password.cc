@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -93,6 +94,20 @@ std::string SourceRepositoryPassword(const std::string& password_file) {
   if (const char* env = std::getenv("COFFER_FROM_PASSWORD"); env != nullptr && *env != '\0') return env;
   return Prompt("Source repository password", false,
                 "set COFFER_FROM_PASSWORD or use --from-password-file FILE");
+}
+
+void AddKdfOptions(CLI::App* sub, uint64_t& memory_mib, uint64_t& ops, const std::string& whose) {
+  const std::string suffix = whose.empty() ? "" : " " + whose;
+  sub->add_option("--kdf-memory", memory_mib,
+                  "Advanced: Argon2id memory in MiB" + suffix + " (default " +
+                      std::to_string(coffer_default_kdf_mem_limit() >> 20) + ")")
+      ->check(CLI::Range(1, 4096))
+      ->group("Advanced");
+  sub->add_option("--kdf-ops", ops,
+                  "Advanced: Argon2id passes" + suffix + " (default " +
+                      std::to_string(coffer_default_kdf_ops_limit()) + ")")
+      ->check(CLI::Range(1, 16))
+      ->group("Advanced");
 }
 
 }  // namespace cli

@@ -3,7 +3,12 @@
 // the process list).
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+namespace CLI {
+class App;
+}
 
 namespace cli {
 
@@ -20,5 +25,10 @@ std::string NewPassword(const std::string& new_password_file);
 // --copy-keys-from): --from-password-file FILE, else $COFFER_FROM_PASSWORD,
 // else a prompt on the terminal.
 std::string SourceRepositoryPassword(const std::string& password_file);
+
+// --kdf-memory MiB and --kdf-ops N (the Advanced group) on `sub`, for the key
+// slots it writes; `whose` ends the help ("for the first key"). 0 = default.
+// The help shows the library's defaults.
+void AddKdfOptions(CLI::App* sub, uint64_t& memory_mib, uint64_t& ops, const std::string& whose);
 
 }  // namespace cli

@@ -759,7 +759,8 @@ COFFER_API coffer_status coffer_repo_set_cache_dir(coffer_repo* repo, const char
 
 /* Argon2id cost for the key slots this handle writes from now on
  * (coffer_key_add, coffer_key_change_password); the same bounds as
- * coffer_init_options_set_kdf(). Default: 3 passes over 64 MiB. */
+ * coffer_init_options_set_kdf(). Default: coffer_default_kdf_ops_limit()
+ * passes over coffer_default_kdf_mem_limit() bytes (4 over 56 MiB). */
 COFFER_API coffer_status coffer_repo_set_kdf(coffer_repo* repo, uint64_t ops_limit,
                                              uint64_t mem_limit_bytes, coffer_error** err);
 

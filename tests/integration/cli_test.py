@@ -151,6 +151,24 @@ class CliTest(CofferTestCase):
                      "130  interrupted"):
             self.assertIn(line, help_text)
 
+    def test_kdf_defaults_in_help_are_what_init_writes(self):
+        # A repository made without --kdf-* records the library's defaults in
+        # its key slot (readable: the KDF parameters are stored in clear), and
+        # both commands' --help name exactly those numbers.
+        repo = os.path.join(self.tmp, "default-kdf")
+        self.coffer("-r", repo, "init")
+        (slot_name,) = os.listdir(os.path.join(repo, "keys"))
+        with open(os.path.join(repo, "keys", slot_name)) as f:
+            kdf = json.load(f)["kdf"]
+        self.assertEqual(kdf["algorithm"], "argon2id")
+        memory_mib, passes = kdf["mem"] >> 20, kdf["ops"]
+        self.assertEqual((memory_mib, passes), (56, 4))
+        for command in (["init"], ["key", "add"], ["key", "passwd"]):
+            help_text = " ".join(self.coffer(*command, "--help").stdout.split())
+            self.assertIn(f"Argon2id memory in MiB", help_text)
+            self.assertRegex(help_text, rf"Argon2id memory in MiB[^()]*\(default {memory_mib}\)")
+            self.assertRegex(help_text, rf"Argon2id passes[^()]*\(default {passes}\)")
+
     def test_partial_backup_exits_3(self):
         unreadable = os.path.join(self.source, "secret.bin")
         with open(unreadable, "wb") as f:

@@ -32,8 +32,8 @@ TEST_CASE("new kdf params are the documented defaults with a fresh salt") {
   KdfParams a = NewKdfParams();
   KdfParams b = NewKdfParams();
   CHECK(ValidateKdfParams(a).ok());
-  CHECK(a.ops_limit == 3);
-  CHECK(a.mem_limit == 64ull << 20);
+  CHECK(a.ops_limit == 4);
+  CHECK(a.mem_limit == 56ull << 20);
   CHECK(a.salt.size() == 16);
   CHECK(a.salt != b.salt);
 }
