@@ -89,6 +89,15 @@ const char* AtPath(int dir_fd, const std::string& path, const std::string& name)
   return dir_fd == AT_FDCWD ? path.c_str() : name.c_str();
 }
 
+// The directory whose entries are being added, as the base of *at() calls:
+// its descriptor, or AT_FDCWD (full paths). A read-ahead listing's
+// directory is opened only when a file in it has to be read (see
+// Backup::DirFd): an unchanged re-backup then opens no directory at all.
+struct DirBase {
+  int fd = AT_FDCWD;
+  const std::string* open_later = nullptr;  // its path, until DirFd opens it
+};
+
 // Chunk copies in flight are bounded by the worker queue (one task per
 // worker: a deeper queue only held more chunks in memory, for the same
 // time) plus one per running worker and the batch being filled; idle ones
@@ -127,16 +136,19 @@ class Backup {
  private:
   absl::Status BuildTrie(PathTrie& root, std::vector<std::string>& paths);
   void ProcessTrie(const PathTrie& trie, DirJob& dir);
-  // `dir_fd`: the open parent directory, so `name` is looked up in it
-  // rather than walking the whole `path` again; AT_FDCWD: use `path`.
+  // `base`: the parent directory, so `name` is looked up in it rather
+  // than walking the whole `path` again (full paths at AT_FDCWD).
   // `prefetched`: its lstat result from the prefetcher, instead of a call.
   void AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device,
-                int dir_fd = AT_FDCWD, const PrefetchedEntry* prefetched = nullptr);
+                DirBase& base, const PrefetchedEntry* prefetched = nullptr);
+  // `base`'s descriptor, opening a listed directory on first use (within
+  // kMaxOpenDirs; AT_FDCWD past it or when it cannot be opened).
+  int DirFd(DirBase& base);
   void WalkDir(const std::string& path, DirJob& dir, dev_t root_device);
   void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device);
   // `listed_earlier`: `st` came from the prefetcher, so the file opened
   // must be checked to be the one it describes.
-  void ProcessFile(const std::string& path, const std::string& name, int dir_fd, Entry& entry,
+  void ProcessFile(const std::string& path, const std::string& name, DirBase& base, Entry& entry,
                    const struct stat& st, bool listed_earlier);
   // By path, or through `fd` when it is open (>= 0). False: warned.
   bool ReadXattrs(const std::string& path, Node& node, int fd = -1);
@@ -258,7 +270,8 @@ void Backup::ProcessTrie(const PathTrie& trie, DirJob& dir) {
     } else if (child.is_source) {
       struct stat st;
       dev_t device = lstat(child.full_path.c_str(), &st) == 0 ? st.st_dev : 0;
-      AddEntry(child.full_path, name, dir, device);
+      DirBase full_paths;
+      AddEntry(child.full_path, name, dir, device, full_paths);
     } else {
       // A directory on the way to a source: its own metadata, and only the
       // children that lead to sources.
@@ -280,7 +293,7 @@ void Backup::ProcessTrie(const PathTrie& trie, DirJob& dir) {
 }
 
 void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& parent, dev_t root_device,
-                      int dir_fd, const PrefetchedEntry* prefetched) {
+                      DirBase& base, const PrefetchedEntry* prefetched) {
   if (Stopped()) return;
   if (MatchesAny(options_.excludes, path)) return;
   current_path_ = path;
@@ -291,7 +304,7 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
       return;
     }
     st = prefetched->st;
-  } else if (fstatat(dir_fd, AtPath(dir_fd, path, name), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  } else if (int dir_fd = DirFd(base); fstatat(dir_fd, AtPath(dir_fd, path, name), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     Warn(path, absl::StrCat("cannot stat: ", ErrnoText()), true);
     return;
   }
@@ -334,7 +347,7 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
       break;
     }
     case NodeType::kFile:
-      ProcessFile(path, name, dir_fd, e, st, prefetched != nullptr);
+      ProcessFile(path, name, base, e, st, prefetched != nullptr);
       if (e.file->failed) return;
       break;
     case NodeType::kFifo:
@@ -380,9 +393,9 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
   // path component each instead of the whole path: a fifth of an unchanged
   // re-backup's time went to walking paths). Each level of a deep tree
   // holds one descriptor, up to a bound; deeper, full paths are used.
-  int dir_fd = AT_FDCWD;
+  DirBase base;
   if (open_dirs_ < kMaxOpenDirs) {
-    dir_fd = dirfd(d);
+    base.fd = dirfd(d);
     ++open_dirs_;
   } else {
     closedir(d);
@@ -392,7 +405,7 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
   std::string prefix = path == "/" ? "/" : path + "/";
   for (const std::string& name : names) {
     if (Stopped()) break;
-    AddEntry(prefix + name, name, dir, root_device, dir_fd);
+    AddEntry(prefix + name, name, dir, root_device, base);
   }
   if (d) {
     closedir(d);
@@ -401,8 +414,8 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
 }
 
 // As WalkDir's own reading, with the prefetcher's results. The directory is
-// opened again here so that files needing a read are opened inside it, as
-// WalkDir does (ProcessFile checks each is still the file listed).
+// opened again when a file in it needs a read, so that the file is opened
+// inside it, as WalkDir does (ProcessFile checks it is still the file listed).
 void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device) {
   const std::string& path = listing.path;
   if (listing.open_errno != 0) {
@@ -411,26 +424,33 @@ void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t roo
   }
   if (listing.read_errno != 0)
     Warn(path, absl::StrCat("error while reading directory: ", ErrnoText(listing.read_errno)), true);
-  int dir_fd = AT_FDCWD;
-  if (open_dirs_ < kMaxOpenDirs) {
-    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-      dir_fd = fd;
-      ++open_dirs_;
-    }
-  }
+  DirBase base{AT_FDCWD, &path};
   std::string prefix = path == "/" ? "/" : path + "/";
   for (const PrefetchedEntry& entry : listing.entries) {
     if (Stopped()) break;
-    AddEntry(prefix + entry.name, entry.name, dir, root_device, dir_fd, &entry);
+    AddEntry(prefix + entry.name, entry.name, dir, root_device, base, &entry);
   }
-  if (dir_fd != AT_FDCWD) {
-    close(dir_fd);
+  if (base.fd != AT_FDCWD) {
+    close(base.fd);
     --open_dirs_;
   }
 }
 
-void Backup::ProcessFile(const std::string& path, const std::string& name, int dir_fd, Entry& entry,
+int Backup::DirFd(DirBase& base) {
+  if (const std::string* path = base.open_later) {
+    base.open_later = nullptr;
+    if (open_dirs_ < kMaxOpenDirs) {
+      int fd = open(path->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0) {
+        base.fd = fd;
+        ++open_dirs_;
+      }
+    }
+  }
+  return base.fd;
+}
+
+void Backup::ProcessFile(const std::string& path, const std::string& name, DirBase& base, Entry& entry,
                          const struct stat& st, bool listed_earlier) {
   auto job = std::make_shared<FileJob>();
   job->path = path;
@@ -466,6 +486,7 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, int d
 
   // Opened in its directory (one path component), and the attributes
   // read through the descriptor: no further path lookups for this file.
+  const int dir_fd = DirFd(base);
   const char* relative = AtPath(dir_fd, path, name);
   int fd = openat(dir_fd, relative, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = openat(dir_fd, relative, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

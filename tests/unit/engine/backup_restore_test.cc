@@ -228,6 +228,23 @@ TEST_CASE("a tree deeper than the directories the walk holds open backs up and r
   REQUIRE(result.ok());
   CHECK_FALSE(result->snapshot.partial);
   CHECK(result->snapshot.summary.files_new == 5);
+
+  SECTION("and so does a re-backup from read-ahead listings that reads changed files at every depth") {
+    // Each changed file is opened in its directory, which the walk then
+    // opens for the first time (the listings came from the prefetcher).
+    fs::path level = src;
+    for (int i = 0; i < 200; ++i) {
+      level /= "d" + std::to_string(i);
+      if (i % 50 == 0) WriteFile(level / "file", "changed at level " + std::to_string(i));
+    }
+    WriteFile(deep / "leaf", "a new bottom");
+    auto again = RunBackup(*repo, Options(src, tmp / "cache"));
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->snapshot.partial);
+    CHECK(again->dirs_read_ahead == 201);  // the source and its 200 levels
+    CHECK(again->snapshot.summary.files_changed == 5);
+    CHECK(again->snapshot.summary.files_unchanged == 0);
+  }
   RestoreOptions r;
   r.target = tmp / "restored";
   REQUIRE(RunRestore(*repo, r).ok());
