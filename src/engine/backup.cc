@@ -755,7 +755,6 @@ absl::StatusOr<BackupResult> Backup::Run() {
   COFFER_ASSIGN_OR_RETURN(auto lock, RepoLock::Acquire(repo_.store(), repo_.keys().index_key, false,
                                                        repo_.lock_wait_seconds()));
   if (options_.cache_dir) repo_.set_cache_dir(*options_.cache_dir);
-  COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
   PathTrie trie;
   std::vector<std::string> paths;
   COFFER_RETURN_IF_ERROR(BuildTrie(trie, paths));
@@ -772,10 +771,6 @@ absl::StatusOr<BackupResult> Backup::Run() {
         parent = e.id;
         parent_summary = &e.snapshot.summary;
       }
-  }
-  if (options_.use_files_cache) {
-    std::filesystem::path dir = options_.cache_dir.value_or(DefaultCacheDir());
-    cache_ = std::make_unique<FilesCache>(FilesCache::Load(dir / repo_.config().repo_id.Hex() / "files"));
   }
   std::vector<std::string> scan_paths;
   for (const auto& p : paths)
@@ -797,6 +792,13 @@ absl::StatusOr<BackupResult> Backup::Run() {
                                                         options_.one_file_system);
   } else {
     scanner_ = std::make_unique<SourceScanner>(scan_paths, options_.excludes, options_.one_file_system);
+  }
+  // Loaded after that thread has started, which reads meanwhile (the walk
+  // of a re-backup mostly waits for its listings otherwise).
+  COFFER_RETURN_IF_ERROR(repo_.LoadIndex());
+  if (options_.use_files_cache) {
+    std::filesystem::path dir = options_.cache_dir.value_or(DefaultCacheDir());
+    cache_ = std::make_unique<FilesCache>(FilesCache::Load(dir / repo_.config().repo_id.Hex() / "files"));
   }
 
   workers_ = std::make_unique<WorkQueue>(threads_, static_cast<size_t>(threads_));
