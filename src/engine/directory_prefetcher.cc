@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +12,16 @@
 #include "engine/pattern.h"
 
 namespace coffer {
+namespace {
+
+// Directories the thread holds open while it lists below them, so each is
+// opened by one path component; deeper ones are opened by their whole path.
+// Well below the default limit of 1024 open files, with the walk's own 128.
+constexpr int kMaxHeldDirs = 64;
+constexpr size_t kDirentsBufferSize = 32 << 10;
+constexpr int kOpenDirFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
+
+}  // namespace
 
 DirectoryPrefetcher::DirectoryPrefetcher(std::vector<std::string> roots, std::vector<std::string> excludes,
                                          bool one_file_system, size_t max_queued_entries)
@@ -66,7 +77,7 @@ void DirectoryPrefetcher::Run() {
     if (MatchesAny(excludes_, root)) continue;
     struct stat st;
     if (lstat(root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    Walk(root, st.st_dev);
+    Walk(root, -1, root, st.st_dev, 0);
   }
   {
     std::lock_guard<std::mutex> guard(mu_);
@@ -75,48 +86,63 @@ void DirectoryPrefetcher::Run() {
   changed_.notify_all();
 }
 
-void DirectoryPrefetcher::Walk(const std::string& path, dev_t root_device) {
+void DirectoryPrefetcher::Walk(const std::string& path, int parent_fd, const std::string& name,
+                               dev_t root_device, int depth) {
   if (stop_ || gave_up_) return;
   DirectoryListing listing;
   listing.path = path;
-  DIR* d = opendir(path.c_str());
-  if (!d) {
+  // Raw getdents64 rather than opendir/readdir: no fstat per directory, and
+  // the name resolved in the parent rather than along the whole path.
+  int fd = parent_fd >= 0 ? openat(parent_fd, name.c_str(), kOpenDirFlags) : open(path.c_str(), kOpenDirFlags);
+  if (fd < 0) {
     listing.open_errno = errno;
     Push(std::move(listing));
     return;
   }
   std::string prefix = path == "/" ? "/" : path + "/";
-  errno = 0;
-  while (struct dirent* ent = readdir(d)) {
-    std::string_view n = ent->d_name;
-    if (n != "." && n != ".." && !MatchesAny(excludes_, prefix + std::string(n))) {
+  dirents_.resize(kDirentsBufferSize);
+  for (bool more = true; more;) {
+    ssize_t n = getdents64(fd, dirents_.data(), dirents_.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n < 0) listing.read_errno = errno;
+      break;
+    }
+    for (ssize_t at = 0; at < n;) {
+      const auto* ent = reinterpret_cast<const struct dirent64*>(dirents_.data() + at);
+      at += ent->d_reclen;
+      std::string_view entry_name = ent->d_name;
+      if (entry_name == "." || entry_name == "..") continue;
+      if (!excludes_.empty() && MatchesAny(excludes_, prefix + std::string(entry_name))) continue;
       if (listing.entries.size() == max_queued_entries_ || stop_) {
         // Over the bound (its lstat results would hold too much memory), or
         // stopped: the walk lists this directory and the rest itself.
-        closedir(d);
+        close(fd);
         gave_up_ = true;
         return;
       }
-      listing.entries.push_back(PrefetchedEntry{std::string(n)});
+      listing.entries.push_back(PrefetchedEntry{std::string(entry_name)});
     }
-    errno = 0;  // readdir signals its end and its errors only through errno
   }
-  listing.read_errno = errno;
   std::sort(listing.entries.begin(), listing.entries.end(),
             [](const PrefetchedEntry& a, const PrefetchedEntry& b) { return a.name < b.name; });
-  std::vector<std::string> subdirs;
+  std::vector<std::string> subdirs;  // names
   for (PrefetchedEntry& e : listing.entries) {
     if (stop_) break;  // the listing is not used
-    if (fstatat(dirfd(d), e.name.c_str(), &e.st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (fstatat(fd, e.name.c_str(), &e.st, AT_SYMLINK_NOFOLLOW) != 0) {
       e.stat_errno = errno;
       continue;
     }
-    if (S_ISDIR(e.st.st_mode) && !(one_file_system_ && e.st.st_dev != root_device))
-      subdirs.push_back(prefix + e.name);
+    if (S_ISDIR(e.st.st_mode) && !(one_file_system_ && e.st.st_dev != root_device)) subdirs.push_back(e.name);
   }
-  closedir(d);
-  if (!Push(std::move(listing))) return;
-  for (const std::string& sub : subdirs) Walk(sub, root_device);
+  if (depth + 1 >= kMaxHeldDirs) {
+    close(fd);
+    fd = -1;
+  }
+  if (Push(std::move(listing))) {
+    for (const std::string& sub : subdirs) Walk(prefix + sub, fd, sub, root_device, depth + 1);
+  }
+  if (fd >= 0) close(fd);
 }
 
 bool DirectoryPrefetcher::Push(DirectoryListing listing) {

@@ -67,7 +67,10 @@ class DirectoryPrefetcher {
 
  private:
   void Run();
-  void Walk(const std::string& path, dev_t root_device);
+  // Lists `path` and, depth first, the directories below it. `parent_fd`:
+  // the open directory holding it as `name` (opened by one path component
+  // then), or -1 (by its whole path). `depth`: directories held open above.
+  void Walk(const std::string& path, int parent_fd, const std::string& name, dev_t root_device, int depth);
   // False: stopped while waiting for room.
   bool Push(DirectoryListing listing);
 
@@ -75,6 +78,7 @@ class DirectoryPrefetcher {
   const bool one_file_system_;
   const size_t max_queued_entries_;
   bool gave_up_ = false;  // the prefetcher's thread only: a directory was too large
+  std::vector<char> dirents_;  // the thread's getdents64 buffer
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::deque<DirectoryListing> queue_;
