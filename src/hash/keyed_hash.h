@@ -6,6 +6,8 @@
 // Object names are plain SHA-256 of the stored (already encrypted) bytes.
 #pragma once
 
+#include <memory>
+
 #include "base/bytes.h"
 #include "base/id.h"
 
@@ -23,7 +25,9 @@ class KeyedHasher {
   Id Hash(ByteView data) const;
 
  private:
-  uint8_t key_[32];
+  // SHA-256 states after the key's inner and outer pad blocks.
+  struct Pads;
+  std::unique_ptr<Pads> pads_;
 };
 
 // SHA-256 of `data`.

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <thread>
 #include <vector>
@@ -74,4 +76,28 @@ TEST_CASE("keyed hash gives the same answer from many threads at once") {
   }
   for (auto& th : threads) th.join();
   for (int m : mismatches) CHECK(m == 0);
+}
+
+TEST_CASE("keyed hash equals OpenSSL's one-shot HMAC-SHA-256 at every length around the block edges") {
+  // Lengths 0..300 cross the 55/56/64-byte padding edges of both SHA-256
+  // passes; the large one crosses many blocks. Keys of 32 and fewer bytes.
+  Bytes data(70000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + 7);
+  for (size_t key_size : {32, 20, 1}) {
+    Bytes key(key_size);
+    for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0xa0 + i);
+    KeyedHasher hasher(key);
+    std::vector<size_t> lengths;
+    for (size_t n = 0; n <= 300; ++n) lengths.push_back(n);
+    lengths.push_back(data.size());
+    for (size_t n : lengths) {
+      CAPTURE(key_size, n);
+      uint8_t expected[32];
+      unsigned int len = 0;
+      static const uint8_t kZero = 0;
+      REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), n == 0 ? &kZero : data.data(), n,
+                   expected, &len) != nullptr);
+      CHECK(hasher.Hash(ByteView(data.data(), n)) == Id::FromBytes(ByteView(expected, len)));
+    }
+  }
 }
