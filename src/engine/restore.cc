@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/pending_file.h"
 #include "base/status_macros.h"
 #include "base/sequential_writer.h"
 #include "base/work_queue.h"
@@ -72,9 +73,9 @@ class Restore {
   absl::Status CheckConflicts();
   std::string Target(const std::string& path) const { return options_.target.string() + path; }
   absl::Status RestoreFile(const PlannedEntry& e);
-  // Writes `node`'s content and then its metadata into a new file `dest`;
-  // warnings name the snapshot path `shown_path`.
-  absl::Status WriteContent(const std::string& dest, const Node& node, const std::string& shown_path);
+  // Writes `node`'s content and then its metadata into `fd`, a new empty
+  // file that becomes `dest`; warnings name the snapshot path `shown_path`.
+  absl::Status WriteContent(int fd, const std::string& dest, const Node& node, const std::string& shown_path);
   void Warn(const std::string& path, const std::string& message);
   void Report(bool force);
 
@@ -91,6 +92,7 @@ class Restore {
   std::atomic<uint64_t> bytes_done_{0}, files_done_{0}, warnings_{0};
   uint64_t bytes_total_ = 0, files_total_ = 0;
   std::atomic<bool> cancelled_{false};
+  FileNaming naming_ = FileNaming::kTemporaryName;  // how restored files get their names
   std::mutex mu_;  // guards errors_ and warning callbacks
   std::vector<std::string> errors_;
   // The code of the first failure, so a dead store stays Unavailable (and a
@@ -146,15 +148,8 @@ absl::Status Restore::CheckConflicts() {
       conflicts.size() > 3 ? ", ..." : "", "); nothing was written; restore elsewhere or allow overwriting"));
 }
 
-absl::Status Restore::WriteContent(const std::string& dest, const Node& node, const std::string& shown_path) {
-  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW;
-  int fd = open(dest.c_str(), kFlags, 0600);
-  if (fd < 0 && errno == EEXIST) {
-    // Left by an interrupted restore (only then: the name is ours).
-    unlink(dest.c_str());
-    fd = open(dest.c_str(), kFlags, 0600);
-  }
-  if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", dest, ": ", strerror(errno)));
+absl::Status Restore::WriteContent(int fd, const std::string& dest, const Node& node,
+                                   const std::string& shown_path) {
   // Hole-free files of some size bypass the page cache (see
   // SequentialWriter); a hole needs an unwritten gap, so those go buffered.
   bool has_hole = std::any_of(node.content.begin(), node.content.end(),
@@ -197,25 +192,17 @@ absl::Status Restore::WriteContent(const std::string& dest, const Node& node, co
     if (absl::Status m = ApplyMetadataToOpenFile(fd, dest, node, {options_.restore_owner}); !m.ok())
       Warn(shown_path, std::string(m.message()));
   }
-  if (close(fd) != 0 && status.ok())
-    status = absl::ResourceExhaustedError(absl::StrCat("cannot write ", dest, ": ", strerror(errno)));
   return status;
 }
 
 absl::Status Restore::RestoreFile(const PlannedEntry& e) {
   std::string dest = Target(e.path);
-  // Write under a temporary name and rename: an interrupted restore never
-  // leaves a truncated file under the real name, and overwriting is atomic.
-  std::string tmp = dest + ".coffer-restore-tmp";
-  absl::Status s = WriteContent(tmp, e.node, e.path);
-  if (!s.ok()) {
-    unlink(tmp.c_str());
-    return s;
-  }
-  if (rename(tmp.c_str(), dest.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat("cannot rename into ", dest, ": ", strerror(errno)));
-  }
+  // Written unnamed (or under a temporary name) and named once complete: an
+  // interrupted restore never leaves a truncated file under the real name,
+  // and overwriting is atomic.
+  COFFER_ASSIGN_OR_RETURN(PendingFile file, PendingFile::Create(dest, naming_, ".coffer-restore-tmp"));
+  COFFER_RETURN_IF_ERROR(WriteContent(file.fd(), dest, e.node, e.path));
+  COFFER_RETURN_IF_ERROR(file.Commit());
   files_done_++;
   return absl::OkStatus();
 }
@@ -267,6 +254,7 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   std::error_code ec;
   std::filesystem::create_directories(options_.target, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create target ", options_.target.string(), ": ", ec.message()));
+  naming_ = ProbeFileNaming(options_.target.string());
   if (!stream && !options_.overwrite) COFFER_RETURN_IF_ERROR(CheckConflicts());
 
   RestoreResult result;

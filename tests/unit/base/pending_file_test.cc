@@ -1,0 +1,172 @@
+#include "base/pending_file.h"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "support/temp_dir.h"
+
+namespace coffer {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSuffix[] = ".pending-tmp";
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void Spit(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::set<std::string> NamesIn(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  return names;
+}
+
+void Write(const PendingFile& file, const std::string& text) {
+  REQUIRE(write(file.fd(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+}
+
+const char* NameOf(FileNaming naming) {
+  switch (naming) {
+    case FileNaming::kLinkEmptyPath: return "linked with AT_EMPTY_PATH";
+    case FileNaming::kLinkProcFd: return "linked through /proc/self/fd";
+    case FileNaming::kTemporaryName: return "under a temporary name";
+  }
+  return "?";
+}
+
+// The namings this process can use: AT_EMPTY_PATH needs root (or
+// CAP_DAC_READ_SEARCH) before Linux 6.10, so an unprivileged run there
+// skips it.
+std::vector<FileNaming> UsableNamings() {
+  std::vector<FileNaming> all = {FileNaming::kLinkProcFd, FileNaming::kTemporaryName};
+  coffer::testing::TempDir probe;
+  if (ProbeFileNaming(probe.path().string()) == FileNaming::kLinkEmptyPath) all.push_back(FileNaming::kLinkEmptyPath);
+  return all;
+}
+
+TEST_CASE("pending file: named only on commit, with what was written, whichever the naming") {
+  for (FileNaming naming : UsableNamings()) {
+    CAPTURE(NameOf(naming));
+    coffer::testing::TempDir tmp;
+    fs::path dest = tmp / "file";
+    auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+    REQUIRE(file.ok());
+    Write(*file, "complete content");
+    CHECK_FALSE(fs::exists(dest));
+    if (naming != FileNaming::kTemporaryName) CHECK(NamesIn(tmp.path()).empty());  // not even a temporary name
+    REQUIRE(file->Commit().ok());
+    CHECK(Slurp(dest) == "complete content");
+    CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file"});
+  }
+}
+
+TEST_CASE("pending file: commit replaces an existing file and leaves no temporary name") {
+  for (FileNaming naming : UsableNamings()) {
+    CAPTURE(NameOf(naming));
+    coffer::testing::TempDir tmp;
+    fs::path dest = tmp / "file";
+    Spit(dest, "old");
+    auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+    REQUIRE(file.ok());
+    Write(*file, "new");
+    CHECK(Slurp(dest) == "old");  // untouched until the commit
+    REQUIRE(file->Commit().ok());
+    CHECK(Slurp(dest) == "new");
+    CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file"});
+  }
+}
+
+TEST_CASE("pending file: dropped without a commit leaves nothing behind") {
+  for (FileNaming naming : UsableNamings()) {
+    CAPTURE(NameOf(naming));
+    coffer::testing::TempDir tmp;
+    {
+      auto file = PendingFile::Create((tmp / "file").string(), naming, kSuffix);
+      REQUIRE(file.ok());
+      Write(*file, "half of it");
+      PendingFile moved = std::move(*file);  // the moved-from one owns nothing
+    }
+    CHECK(NamesIn(tmp.path()).empty());
+  }
+}
+
+TEST_CASE("pending file: a temporary name left by an interrupted run is replaced") {
+  coffer::testing::TempDir tmp;
+  fs::path dest = tmp / "file";
+  Spit(tmp / (std::string("file") + kSuffix), "half of an earlier attempt");
+  auto file = PendingFile::Create(dest.string(), FileNaming::kTemporaryName, kSuffix);
+  REQUIRE(file.ok());
+  Write(*file, "whole");
+  REQUIRE(file->Commit().ok());
+  CHECK(Slurp(dest) == "whole");
+  CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file"});
+}
+
+TEST_CASE("pending file: a missing directory is an error naming the file, for every naming") {
+  for (FileNaming naming : UsableNamings()) {
+    CAPTURE(NameOf(naming));
+    coffer::testing::TempDir tmp;
+    std::string dest = (tmp / "missing" / "file").string();
+    auto file = PendingFile::Create(dest, naming, kSuffix);
+    REQUIRE_FALSE(file.ok());
+    CHECK(file.status().code() == absl::StatusCode::kInternal);
+    CHECK(std::string(file.status().message()).find(dest) != std::string::npos);
+    CHECK(std::string(file.status().message()).find("No such file or directory") != std::string::npos);
+  }
+}
+
+TEST_CASE("pending file: the probe picks the cheapest naming that works and leaves nothing") {
+  coffer::testing::TempDir tmp;
+  // Root may link with AT_EMPTY_PATH; other users may since Linux 6.10 (a
+  // file they opened themselves), else through /proc.
+  FileNaming found = ProbeFileNaming(tmp.path().string());
+  if (geteuid() == 0)
+    CHECK(found == FileNaming::kLinkEmptyPath);
+  else
+    CHECK(found != FileNaming::kTemporaryName);
+  CHECK(NamesIn(tmp.path()).empty());
+  CHECK(ProbeFileNaming((tmp / "missing").string()) == FileNaming::kTemporaryName);
+
+  if (geteuid() == 0) {
+    // An unprivileged user links too (AT_EMPTY_PATH where the kernel lets
+    // it, else the /proc link). A child process, since setuid is for good;
+    // exit codes name the check that failed.
+    REQUIRE(chmod(tmp.path().c_str(), 0777) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+      // Changing the user made this process undumpable, which hides its
+      // /proc/self/fd from itself; a process started as that user is not.
+      if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(13);
+      FileNaming naming = ProbeFileNaming(tmp.path().string());
+      if (naming == FileNaming::kTemporaryName) _exit(11);
+      auto file = PendingFile::Create((tmp / "mine").string(), naming, kSuffix);
+      if (!file.ok() || write(file->fd(), "x", 1) != 1 || !file->Commit().ok()) _exit(12);
+      _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(NamesIn(tmp.path()) == std::set<std::string>{"mine"});
+  }
+}
+
+}  // namespace
+}  // namespace coffer
