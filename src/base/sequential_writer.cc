@@ -16,8 +16,10 @@ namespace {
 // 4096 satisfies both 512-byte and 4 KiB logical-block devices.
 constexpr size_t kAlign = 4096;
 // Large enough that a direct write streams at the device's speed, small
-// enough to keep per thread.
-constexpr size_t kStageSize = 1 << 20;
+// enough to keep per thread (only what a file fills of it is ever touched).
+// Restoring the 2.8 GiB benchmark corpus onto this project's VM disk took
+// 11.0-11.7 s with 4 MiB, 12.4-13.1 s with 1 MiB, no better with 8 MiB.
+constexpr size_t kStageSize = 4 << 20;
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }

@@ -45,8 +45,9 @@ void WriteInPieces(const fs::path& p, const Bytes& data, bool try_direct, uint64
 
 TEST_CASE("sequential writer writes exactly the bytes given, direct or not") {
   coffer::testing::TempDir tmp;
-  // Sizes around the 4 KiB alignment and the 1 MiB stage.
-  const size_t sizes[] = {0, 1, 4095, 4096, 4097, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 4321};
+  // Sizes around the 4 KiB alignment and the 4 MiB stage, and a megabyte.
+  const size_t sizes[] = {0,           1,       4095,          4096, 4097, 1 << 20, (4 << 20) - 1,
+                          4 << 20, (4 << 20) + 1, 9 * (1 << 20) + 4321};
   int direct_files = 0;
   for (bool try_direct : {true, false}) {
     for (size_t size : sizes) {
