@@ -144,14 +144,18 @@ class Backup {
   // `base`'s descriptor, opening a listed directory on first use (within
   // kMaxOpenDirs; AT_FDCWD past it or when it cannot be opened).
   int DirFd(DirBase& base);
-  void WalkDir(const std::string& path, DirJob& dir, dev_t root_device);
-  void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device);
+  // Both also read the directory's own extended attributes into `dir_node`
+  // (through its descriptor where there is one).
+  void WalkDir(const std::string& path, DirJob& dir, dev_t root_device, Node& dir_node);
+  void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device, Node& dir_node);
   // `listed_earlier`: `st` came from the prefetcher, so the file opened
   // must be checked to be the one it describes.
   void ProcessFile(const std::string& path, const std::string& name, DirBase& base, Entry& entry,
                    const struct stat& st, bool listed_earlier);
   // By path, or through `fd` when it is open (>= 0). False: warned.
   bool ReadXattrs(const std::string& path, Node& node, int fd = -1);
+  // Sets `node`'s attributes as read, or warns. False: warned.
+  bool SetXattrs(const std::string& path, Node& node, absl::StatusOr<std::vector<Xattr>> xattrs);
   void ProcessStream(const StreamSource& stream, const std::string& name, DirJob& parent);
   absl::Status ChunkInto(const std::function<absl::StatusOr<size_t>(MutableByteView)>& read,
                          const std::shared_ptr<FileJob>& job);
@@ -318,15 +322,16 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
   Entry e;
   e.node = std::move(*node);
   // A regular file's attributes are read by ProcessFile, which can skip
-  // them for a file the files cache knows.
-  if (e.node.type != NodeType::kFile) ReadXattrs(path, e.node);
+  // them for a file the files cache knows; a directory's by WalkDir.
+  if (e.node.type != NodeType::kFile && e.node.type != NodeType::kDir) ReadXattrs(path, e.node);
   switch (e.node.type) {
     case NodeType::kDir:
       e.dir = std::make_unique<DirJob>();
       if (options_.one_file_system && st.st_dev != root_device) {
+        ReadXattrs(path, e.node);
         Warn(path, "not descending into another file system", false);
       } else {
-        WalkDir(path, *e.dir, root_device);
+        WalkDir(path, *e.dir, root_device, e.node);
       }
       // With includes, a directory stays only on the way to something included.
       if (!options_.includes.empty() && e.dir->entries.empty() && !MatchesAny(options_.includes, path))
@@ -359,7 +364,10 @@ void Backup::AddEntry(const std::string& path, const std::string& name, DirJob& 
 }
 
 bool Backup::ReadXattrs(const std::string& path, Node& node, int fd) {
-  auto xattrs = fd >= 0 ? ReadUserXattrs(fd, path) : ReadUserXattrs(path);
+  return SetXattrs(path, node, fd >= 0 ? ReadUserXattrs(fd, path) : ReadUserXattrs(path));
+}
+
+bool Backup::SetXattrs(const std::string& path, Node& node, absl::StatusOr<std::vector<Xattr>> xattrs) {
   if (!xattrs.ok()) {
     Warn(path, std::string(xattrs.status().message()), false);
     return false;
@@ -368,20 +376,23 @@ bool Backup::ReadXattrs(const std::string& path, Node& node, int fd) {
   return true;
 }
 
-void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
+void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device, Node& dir_node) {
   if (prefetcher_) {
     if (std::optional<DirectoryListing> listing = prefetcher_->Next(path)) {
       dirs_read_ahead_++;
-      WalkListing(*listing, dir, root_device);
+      WalkListing(*listing, dir, root_device, dir_node);
       return;
     }
     prefetcher_.reset();  // out of step: this walk's own calls for every directory after
   }
   DIR* d = opendir(path.c_str());
   if (!d) {
-    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText()), true);
+    int err = errno;
+    ReadXattrs(path, dir_node);
+    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(err)), true);
     return;
   }
+  ReadXattrs(path, dir_node, dirfd(d));
   std::vector<std::string> names;
   errno = 0;
   while (struct dirent* ent = readdir(d)) {
@@ -416,12 +427,14 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device) {
 // As WalkDir's own reading, with the prefetcher's results. The directory is
 // opened again when a file in it needs a read, so that the file is opened
 // inside it, as WalkDir does (ProcessFile checks it is still the file listed).
-void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device) {
+void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device, Node& dir_node) {
   const std::string& path = listing.path;
   if (listing.open_errno != 0) {
+    ReadXattrs(path, dir_node);
     Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(listing.open_errno)), true);
     return;
   }
+  SetXattrs(path, dir_node, listing.xattrs);
   if (listing.read_errno != 0)
     Warn(path, absl::StrCat("error while reading directory: ", ErrnoText(listing.read_errno)), true);
   DirBase base{AT_FDCWD, &path};

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "engine/node_metadata.h"
 #include "engine/pattern.h"
 
 namespace coffer {
@@ -99,6 +100,7 @@ void DirectoryPrefetcher::Walk(const std::string& path, int parent_fd, const std
     Push(std::move(listing));
     return;
   }
+  listing.xattrs = ReadUserXattrs(fd, path);  // no path walk, unlike the walk's own by path
   std::string prefix = path == "/" ? "/" : path + "/";
   dirents_.resize(kDirentsBufferSize);
   for (bool more = true; more;) {

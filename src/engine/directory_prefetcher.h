@@ -27,6 +27,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "repo/tree.h"
+
 namespace coffer {
 
 struct PrefetchedEntry {
@@ -40,6 +43,9 @@ struct DirectoryListing {
   int open_errno = 0;  // non-zero: the directory could not be opened
   int read_errno = 0;  // non-zero: reading its entries stopped with this error
   std::vector<PrefetchedEntry> entries;  // sorted by name; excluded ones left out
+  // The directory's own user.* extended attributes, read through its
+  // descriptor (when it could be opened).
+  absl::StatusOr<std::vector<Xattr>> xattrs = std::vector<Xattr>{};
 };
 
 class DirectoryPrefetcher {

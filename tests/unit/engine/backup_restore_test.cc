@@ -258,34 +258,48 @@ TEST_CASE("a tree deeper than the directories the walk holds open backs up and r
 TEST_CASE("extended attributes added or removed since the last backup are in the next one") {
   // The files cache lets a re-backup skip reading the attributes of an
   // unchanged file that had none: setting or removing one changes the
-  // ctime, so the file is then not unchanged.
+  // ctime, so the file is then not unchanged. A directory's are read through
+  // its descriptor: by the walk on a first backup, by the read-ahead after.
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src", cache = tmp / "cache";
   WriteFile(src / "plain", "no attributes yet");
   WriteFile(src / "tagged", "has one");
   WriteFile(src / "kept", "keeps one");
+  WriteFile(src / "dir" / "inside", "in a tagged directory");
   REQUIRE(setxattr((src / "tagged").c_str(), "user.tag", "x", 1, 0) == 0);
   REQUIRE(setxattr((src / "kept").c_str(), "user.kept", "yes", 3, 0) == 0);
+  REQUIRE(setxattr((src / "dir").c_str(), "user.dir", "one", 3, 0) == 0);
   auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
-  REQUIRE(RunBackup(*repo, Options(src, cache)).ok());
+  auto xattrs_of = [&](const Id& snapshot_tree) {
+    auto tree = repo->ReadTree(SubtreeOf(*repo, snapshot_tree, src));
+    REQUIRE(tree.ok());
+    std::map<std::string, std::vector<std::string>> names;
+    for (const Node& n : tree->nodes)
+      for (const Xattr& x : n.xattrs) names[n.name].push_back(x.name + "=" + Str(x.value));
+    return names;
+  };
+  auto first = RunBackup(*repo, Options(src, cache));
+  REQUIRE(first.ok());
+  CHECK(xattrs_of(first->snapshot.tree)["dir"] == std::vector<std::string>{"user.dir=one"});
   auto unchanged = RunBackup(*repo, Options(src, cache));
   REQUIRE(unchanged.ok());
-  CHECK(unchanged->snapshot.summary.files_unchanged == 3);
+  CHECK(unchanged->snapshot.summary.files_unchanged == 4);
+  CHECK(unchanged->dirs_read_ahead == 2);
+  CHECK(unchanged->snapshot.tree == first->snapshot.tree);
 
   REQUIRE(setxattr((src / "plain").c_str(), "user.added", "later", 5, 0) == 0);
   REQUIRE(removexattr((src / "tagged").c_str(), "user.tag") == 0);
+  REQUIRE(setxattr((src / "dir").c_str(), "user.dir", "two", 3, 0) == 0);
   auto after = RunBackup(*repo, Options(src, cache));
   REQUIRE(after.ok());
-  CHECK(after->snapshot.summary.files_unchanged == 1);  // "kept"
+  CHECK(after->snapshot.summary.files_unchanged == 2);  // "kept" and "dir/inside"
+  CHECK(after->dirs_read_ahead == 2);
 
-  auto tree = repo->ReadTree(SubtreeOf(*repo, after->snapshot.tree, src));
-  REQUIRE(tree.ok());
-  std::map<std::string, std::vector<std::string>> names;
-  for (const Node& n : tree->nodes)
-    for (const Xattr& x : n.xattrs) names[n.name].push_back(x.name + "=" + Str(x.value));
+  auto names = xattrs_of(after->snapshot.tree);
   CHECK(names["plain"] == std::vector<std::string>{"user.added=later"});
   CHECK(names["tagged"].empty());
   CHECK(names["kept"] == std::vector<std::string>{"user.kept=yes"});
+  CHECK(names["dir"] == std::vector<std::string>{"user.dir=two"});
 }
 
 TEST_CASE("a repository made with fastcdc-gear-v1 still backs up, dedups and restores") {
