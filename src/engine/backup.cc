@@ -47,6 +47,9 @@ struct FileJob {
   uint64_t size = 0;
   std::optional<FileFingerprint> fingerprint;  // set: record in the files cache
   bool no_xattrs = false;  // read, and it has none (the files cache keeps this)
+  // Unchanged, its parts taken from the files cache straight into the
+  // entry's node, and the cache entry seen as it was: nothing to record.
+  bool as_cached = false;
 };
 
 struct DirJob;
@@ -486,9 +489,12 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, DirBa
       // Setting or removing an extended attribute changes the ctime, so a
       // file with the same fingerprint that had none still has none.
       job->no_xattrs = cached_no_xattrs || (ReadXattrs(path, entry.node) && entry.node.xattrs.empty());
-      job->parts.assign(cached.begin(), cached.end());
+      entry.node.content.assign(cached.begin(), cached.end());
       job->size = fp.size;
       job->fingerprint = fp;
+      // Find marked the entry seen; only a newly known absence of
+      // attributes still needs recording.
+      job->as_cached = job->no_xattrs == cached_no_xattrs;
       summary_.files_unchanged++;
       summary_.bytes_total += fp.size;
       bytes_done_ += fp.size;
@@ -709,8 +715,8 @@ absl::Status Backup::FinishDir(DirJob& dir) {
   tree.nodes.reserve(dir.entries.size());
   for (Entry& e : dir.entries) {
     if (e.file) {
-      e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
-      if (cache_ && e.file->fingerprint)
+      if (e.node.content.empty()) e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
+      if (cache_ && e.file->fingerprint && !e.file->as_cached)
         cache_->Record(e.file->path, *e.file->fingerprint, e.node.content, e.file->no_xattrs);
       e.file.reset();
     }

@@ -114,10 +114,10 @@ bool FilesCache::SameParts(const Entry& e, const std::vector<ContentPart>& conte
 }
 
 FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerprint& fp,
-                                    std::vector<ContentPart>* content, bool* no_xattrs) const {
+                                    std::vector<ContentPart>* content, bool* no_xattrs) {
   auto it = entries_.find(std::string_view(path));
   if (it == entries_.end()) return Lookup::kNew;
-  const Entry& e = it->second;
+  Entry& e = it->second;
   if (!(e.fp == fp)) return Lookup::kChanged;
   if (e.loaded_parts != 0) {
     if (!DecodeParts(e.loaded, e.loaded_parts, content)) return Lookup::kChanged;
@@ -125,6 +125,7 @@ FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerpri
     *content = e.content;
   }
   if (no_xattrs) *no_xattrs = e.no_xattrs;
+  e.seen = true;
   return Lookup::kUnchanged;
 }
 

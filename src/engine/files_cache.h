@@ -51,9 +51,11 @@ class FilesCache {
   enum class Lookup { kNew, kChanged, kUnchanged };
   // kUnchanged fills `content` from the cache, and `no_xattrs` with whether
   // the file was known to have no extended attributes (then, as its ctime
-  // is unchanged, it still has none and they need not be read).
+  // is unchanged, it still has none and they need not be read), and counts
+  // the entry as seen again as it was (as Record with the same would: an
+  // unchanged file needs no Record unless what it says changes).
   Lookup Find(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart>* content,
-              bool* no_xattrs = nullptr) const;
+              bool* no_xattrs = nullptr);
   // Thread-compatible: call from one thread. `no_xattrs`: the file's
   // attributes were read and there were none.
   void Record(const std::string& path, const FileFingerprint& fp, const std::vector<ContentPart>& content,

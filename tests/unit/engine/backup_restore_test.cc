@@ -177,9 +177,18 @@ TEST_CASE("a re-backup read ahead by the prefetcher records the same trees as a 
   auto first = RunBackup(*repo, o);
   REQUIRE(first.ok());
   CHECK(first->dirs_read_ahead == 0);  // no parent: the walk reads for itself
+  // The files cache, replaced by rename whenever it is written.
+  const fs::path cache_file = tmp / "cache" / repo->config().repo_id.Hex() / "files";
+  auto inode_of = [&] {
+    struct stat st {};
+    REQUIRE(stat(cache_file.c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  const auto cache_inode = inode_of();
   auto second = RunBackup(*repo, o);
   REQUIRE(second.ok());
   CHECK(second->snapshot.parent == first->snapshot_id);
+  CHECK(inode_of() == cache_inode);  // every file found as it was: nothing to write
   // Every directory of the sources came from the prefetcher: it never fell
   // out of step with the walk. The rich tree has 67 (61 in its deep chain),
   // "a-x" 2 and "c" 2.
