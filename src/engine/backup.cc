@@ -870,7 +870,9 @@ absl::StatusOr<BackupResult> Backup::Run() {
   if (cache_) {
     absl::Status s = cache_->Save();
     if (!s.ok()) Warn("", absl::StrCat("files cache not saved: ", s.message()), false);
+    cache_.reset();  // before the index cache may be written: not both in memory
   }
+  repo_.UpdateIndexCache();
   return BackupResult{id, std::move(snap), dirs_read_ahead_};
 }
 

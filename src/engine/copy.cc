@@ -91,8 +91,8 @@ class RawCopier {
   absl::Status FlushIndex() {
     if (pending_.packs.empty()) return absl::OkStatus();
     Bytes object = EncryptIndexObject(pending_, dst_.keys().index_key);
-    COFFER_RETURN_IF_ERROR(dst_.PutContentAddressed(&IndexName, object).status());
-    dst_.AddToIndex(pending_);
+    COFFER_ASSIGN_OR_RETURN(Id written, dst_.PutContentAddressed(&IndexName, object));
+    dst_.AddToIndex(pending_, {written});
     ++result_.index_objects_written;
     pending_ = IndexObject{};
     return absl::OkStatus();
@@ -305,6 +305,7 @@ absl::StatusOr<CopyResult> RunCopy(Repository& source, Repository& destination, 
       COFFER_RETURN_IF_ERROR(dst_lock->Check());
       COFFER_RETURN_IF_ERROR(copier.CopySnapshot(entry));
     }
+    destination.UpdateIndexCache();
     return result;
   }
   ReencryptingCopier copier(source, destination, result);
@@ -314,6 +315,7 @@ absl::StatusOr<CopyResult> RunCopy(Repository& source, Repository& destination, 
     COFFER_RETURN_IF_ERROR(dst_lock->Check());
     COFFER_RETURN_IF_ERROR(copier.CopySnapshot(entry));
   }
+  destination.UpdateIndexCache();
   return result;
 }
 

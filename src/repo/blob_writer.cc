@@ -150,6 +150,7 @@ absl::Status BlobWriter::WriteIndexObject(IndexObject index) {
     return error_;
   }
   for (auto& pack : index.packs) indexed_.packs.push_back(std::move(pack));
+  indexed_ids_.push_back(*id);
   return absl::OkStatus();
 }
 
@@ -179,8 +180,9 @@ absl::Status BlobWriter::Flush() {
   pack_buffers_.Clear();
   // Make everything written so far visible to readers in this process.
   // REQUIRES (documented): no Save runs concurrently with Flush.
-  repo_.AddToIndex(indexed_);
+  repo_.AddToIndex(indexed_, indexed_ids_);
   indexed_ = IndexObject{};
+  indexed_ids_.clear();
   // The repository's index now answers for every saved blob.
   absl::flat_hash_set<Id>().swap(pending_);
   return absl::OkStatus();

@@ -82,6 +82,7 @@ class BlobWriter {
   IndexObject unwritten_index_;  // uploaded packs not yet in an index object
   size_t unwritten_blobs_ = 0;
   IndexObject indexed_;          // indexed on the store, not yet in repo_.index()
+  std::vector<Id> indexed_ids_;  // the index objects that hold indexed_
   BlobWriterStats stats_;
   absl::Status error_;
   // Finished packs' storage, reused by new packs (see BufferPool).

@@ -152,10 +152,16 @@ namespace {
 // either bound: each further open would fetch them again.
 constexpr size_t kMaxIncrementalObjects = 16;
 constexpr size_t kIncrementalShare = 16;  // blobs added > cached blobs / 16
+
+bool CacheWantsRewrite(size_t objects_added, size_t blobs_now, size_t blobs_cached) {
+  return objects_added > kMaxIncrementalObjects ||
+         (objects_added > 0 && blobs_now - blobs_cached > blobs_cached / kIncrementalShare);
+}
 }  // namespace
 
 absl::Status Repository::LoadIndex(IndexLoadReport* report) {
   last_index_load_ = IndexLoadInfo{};
+  indexed_objects_.reset();
   std::vector<std::string> names;
   COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) {
     names.push_back(info.name);
@@ -196,7 +202,11 @@ absl::Status Repository::LoadIndex(IndexLoadReport* report) {
   }
   index_ = Index();  // the old index goes before the new one is built
   index_ = std::move(builder).Build();
-  if (cacheable) WriteIndexCacheQuietly(loaded);
+  if (cacheable) {
+    std::sort(loaded.begin(), loaded.end());
+    WriteIndexCacheQuietly(loaded);
+    indexed_objects_ = std::move(loaded);
+  }
   return absl::OkStatus();
 }
 
@@ -236,13 +246,14 @@ absl::StatusOr<bool> Repository::LoadIndexFromCache(const std::vector<std::strin
     index_.Merge(*object);
     objects.push_back(ids[i]);
   }
-  if (last_index_load_.objects_fetched > kMaxIncrementalObjects ||
-      (last_index_load_.objects_fetched > 0 &&
-       index_.blob_count() - file->blob_count() > file->blob_count() / kIncrementalShare)) {
-    std::sort(objects.begin(), objects.end());
+  cached_objects_ = cached.size();
+  cached_blobs_ = file->blob_count();
+  std::sort(objects.begin(), objects.end());
+  if (CacheWantsRewrite(objects.size() - cached_objects_, index_.blob_count(), cached_blobs_)) {
     index_.Compact();
     WriteIndexCacheQuietly(objects);
   }
+  indexed_objects_ = std::move(objects);
   return true;
 }
 
@@ -252,6 +263,25 @@ void Repository::WriteIndexCacheQuietly(const std::vector<Id>& objects) {
   absl::Status s =
       WriteIndexCache(IndexCachePath(*cache_dir_, config_.repo_id), config_.repo_id, keys_.index_key, objects, index_);
   last_index_load_.cache_written = s.ok();
+  if (s.ok()) {
+    cached_objects_ = objects.size();
+    cached_blobs_ = index_.blob_count();
+  }
+}
+
+void Repository::AddToIndex(const IndexObject& object, const std::vector<Id>& written) {
+  index_.Merge(object);
+  if (!indexed_objects_) return;
+  indexed_objects_->insert(indexed_objects_->end(), written.begin(), written.end());
+  std::sort(indexed_objects_->begin(), indexed_objects_->end());
+  indexed_objects_->erase(std::unique(indexed_objects_->begin(), indexed_objects_->end()), indexed_objects_->end());
+}
+
+void Repository::UpdateIndexCache() {
+  if (!cache_dir_ || !indexed_objects_) return;
+  if (!CacheWantsRewrite(indexed_objects_->size() - cached_objects_, index_.blob_count(), cached_blobs_)) return;
+  index_.Compact();
+  WriteIndexCacheQuietly(*indexed_objects_);
 }
 
 absl::StatusOr<Key32> Repository::PackDataKey(const Id& pack) {

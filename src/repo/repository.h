@@ -113,10 +113,21 @@ class Repository {
   void set_cache_dir(std::optional<std::filesystem::path> dir) { cache_dir_ = std::move(dir); }
   const std::optional<std::filesystem::path>& cache_dir() const { return cache_dir_; }
   const Index& index() const { return index_; }
-  void AddToIndex(const IndexObject& object) { index_.Merge(object); }
+  // Merges `object`, which this process wrote to the store as the index
+  // objects `written` (their ids), into the in-memory index.
+  void AddToIndex(const IndexObject& object, const std::vector<Id>& written);
+  // Rewrites the local index cache when the in-memory index, loaded through
+  // it, has grown by more than LoadIndex would merge on top of it: the next
+  // process then reads what this one wrote from the cache instead of
+  // fetching and merging it again (after a first backup, that took a tenth
+  // of the unchanged re-backup after it). Quiet: the cache only saves time.
+  void UpdateIndexCache();
   // Replaces the in-memory index only (repair's dry run reads through the
   // index it would write).
-  void SetIndex(Index index) { index_ = std::move(index); }
+  void SetIndex(Index index) {
+    index_ = std::move(index);
+    indexed_objects_.reset();
+  }
 
   // Reads a blob, decrypts, decompresses and checks that its keyed hash
   // matches `id`. NotFound when the index has no such blob; DataLoss naming
@@ -165,6 +176,10 @@ class Repository {
   Index index_;
   std::optional<std::filesystem::path> cache_dir_;
   IndexLoadInfo last_index_load_;
+  // The index objects index_ holds, sorted, when it was loaded with a cache
+  // directory; and how many objects and blobs the cache file holds.
+  std::optional<std::vector<Id>> indexed_objects_;
+  size_t cached_objects_ = 0, cached_blobs_ = 0;
   std::mutex pack_keys_mu_;
   absl::flat_hash_map<Id, Key32> pack_keys_;  // data keys of packs read so far
 };

@@ -225,6 +225,25 @@ TEST_CASE("a re-backup read ahead by the prefetcher records the same trees as a 
   }
 }
 
+TEST_CASE("after a first backup, the next process reads the whole index from the local cache") {
+  // The backup wrote the index objects it made into the cache it found
+  // empty: the re-backup after it fetches and merges none of them again.
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  for (int i = 0; i < 40; ++i) WriteFile(src / ("f" + std::to_string(i)), Str(RandomBytes(50000, static_cast<uint64_t>(i))));
+  auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+  auto first = RunBackup(*repo, Options(src, tmp / "cache"));
+  REQUIRE(first.ok());
+  auto reopened = Repository::Open(NewLocalStore(tmp / "repo"), "secret");
+  REQUIRE(reopened.ok());
+  (*reopened)->set_cache_dir(tmp / "cache");
+  REQUIRE((*reopened)->LoadIndex().ok());
+  CHECK((*reopened)->last_index_load().from_cache);
+  CHECK((*reopened)->last_index_load().objects_fetched == 0);
+  CHECK((*reopened)->index().blob_count() == repo->index().blob_count());
+  CHECK((*reopened)->index().blob_count() > 40);
+}
+
 TEST_CASE("a tree deeper than the directories the walk holds open backs up and restores") {
   // The walk keeps up to 128 directories open and uses full paths below.
   coffer::testing::TempDir tmp;

@@ -275,3 +275,55 @@ TEST_CASE("blobs written through a backup's blob writer are in the cache the nex
   CHECK((*reopened)->last_index_load().objects_fetched == 1);
   for (const Id& id : ids) REQUIRE((*reopened)->ReadBlob(id).ok());
 }
+
+TEST_CASE("UpdateIndexCache stores what this process added once LoadIndex would rewrite it, not before") {
+  TempDir dir;
+  std::mt19937_64 rng(5);
+  auto repo = MustInit(NewLocalStore(dir / "repo"));
+  repo->set_cache_dir(dir / "cache");
+  for (int i = 0; i < 3; ++i) PutIndexObject(*repo, SomePacks(rng, 20, 50));
+  REQUIRE(repo->LoadIndex().ok());
+  auto load_again = [&] {
+    auto reopened = Repository::Open(NewLocalStore(dir / "repo"), "secret");
+    REQUIRE(reopened.ok());
+    (*reopened)->set_cache_dir(dir / "cache");
+    REQUIRE((*reopened)->LoadIndex().ok());
+    CHECK((*reopened)->last_index_load().from_cache);
+    return (*reopened)->last_index_load().objects_fetched;
+  };
+
+  SECTION("a small addition is left for the next load to merge") {
+    IndexObject added = SomePacks(rng, 1, 5);
+    repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    repo->UpdateIndexCache();
+    CHECK(load_again() == 1);
+  }
+  SECTION("a large one is written into the cache") {
+    IndexObject added = SomePacks(rng, 20, 50);  // a third more blobs
+    repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    repo->UpdateIndexCache();
+    CHECK(load_again() == 0);
+  }
+  SECTION("many small ones are written into the cache") {
+    for (int i = 0; i < 20; ++i) {
+      IndexObject added = SomePacks(rng, 1, 1);
+      repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    }
+    repo->UpdateIndexCache();
+    CHECK(load_again() == 0);
+  }
+  SECTION("objects another process wrote meanwhile are still fetched") {
+    IndexObject added = SomePacks(rng, 20, 50);
+    repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    PutIndexObject(*repo, SomePacks(rng, 1, 2));  // not in this process's index
+    repo->UpdateIndexCache();
+    CHECK(load_again() == 1);
+  }
+  SECTION("an index set by hand is not cached") {
+    IndexObject added = SomePacks(rng, 20, 50);
+    repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    repo->SetIndex(Index());
+    repo->UpdateIndexCache();
+    CHECK(load_again() == 1);
+  }
+}
