@@ -82,8 +82,8 @@ ratios:
   repository size: coffer / peer (below 1: coffer's repository is smaller).
 
 settings:
-  coffer: 'coffer init' defaults (lz4, AES-256-GCM where the CPU
-          accelerates it, else XChaCha20-Poly1305; Argon2id 64 MiB, 3 passes).
+  coffer: 'coffer init' defaults (zstd level 3, AES-256-GCM where the CPU
+          accelerates it, else XChaCha20-Poly1305; Argon2id 56 MiB, 4 passes).
   restic: 'restic init' defaults (AES-256-CTR + Poly1305-AES, the only mode;
           the repository format version and compression are restic's
           defaults and are reported).

@@ -220,7 +220,7 @@ typedef struct coffer_repo coffer_repo;
  * free with coffer_init_options_free() (NULL allowed). A NULL return means
  * out of memory. Defaults: chunks 512 KiB / 1 MiB / 8 MiB, zstd compression (level 3),
  * 4 MiB packs on a local disk and 32 MiB on S3, Azure, GCS and coffer-server
- * (fewer billed requests), Argon2id with 3 passes over 64 MiB, AES-256-GCM when the CPU
+ * (fewer billed requests), Argon2id with 4 passes over 56 MiB, AES-256-GCM when the CPU
  * accelerates it and XChaCha20-Poly1305 otherwise. Setters validate what
  * they can at once (INVALID_ARGUMENT naming the option); combinations are
  * checked by coffer_repo_init(). */

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +32,17 @@ int LinkUnnamed(int fd, const std::string& path, FileNaming naming) {
 }
 
 std::string ErrorText(int err) { return std::strerror(err); }
+
+// `dest` + `suffix` + "-" + 16 random hex digits: unique in practice; the
+// callers still use O_EXCL / linkat's EEXIST and try again.
+std::string TemporaryName(const std::string& dest, const std::string& suffix) {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(random()));
+  return dest + suffix + "-" + hex;
+}
+
+constexpr int kNameAttempts = 8;
 
 }  // namespace
 
@@ -58,11 +71,12 @@ absl::StatusOr<PendingFile> PendingFile::Create(const std::string& dest, FileNam
     // Not on this directory's filesystem (it may differ from the probed
     // one): a temporary name works anywhere, and fails with a clear error.
   }
-  std::string temporary = dest + temporary_suffix;
-  int fd = open(temporary.c_str(), kNamedFlags, 0600);
-  if (fd < 0 && errno == EEXIST) {
-    unlink(temporary.c_str());  // left by an interrupted run (only then: the name is ours)
+  std::string temporary;
+  int fd = -1;
+  for (int attempt = 0; attempt < kNameAttempts && fd < 0; ++attempt) {
+    temporary = TemporaryName(dest, temporary_suffix);
     fd = open(temporary.c_str(), kNamedFlags, 0600);
+    if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", temporary, ": ", ErrorText(errno)));
   PendingFile file(dest, temporary_suffix, FileNaming::kTemporaryName, fd);
@@ -103,10 +117,15 @@ absl::Status PendingFile::Commit() {
       return absl::InternalError(absl::StrCat("cannot name ", dest_, ": ", ErrorText(err)));
     }
     // Replacing a file: linkat will not, rename does in one step. Named
-    // under the temporary name first, then renamed over it as below.
-    std::string temporary = dest_ + suffix_;
-    unlink(temporary.c_str());  // ours, as in Create
-    if (LinkUnnamed(fd_, temporary, naming_) != 0) {
+    // under a temporary name first, then renamed over it as below.
+    std::string temporary;
+    int linked = -1;
+    for (int attempt = 0; attempt < kNameAttempts && linked != 0; ++attempt) {
+      temporary = TemporaryName(dest_, suffix_);
+      linked = LinkUnnamed(fd_, temporary, naming_);
+      if (linked != 0 && errno != EEXIST) break;
+    }
+    if (linked != 0) {
       err = errno;
       Discard();
       return absl::InternalError(absl::StrCat("cannot create ", temporary, ": ", ErrorText(err)));

@@ -29,8 +29,10 @@ class PendingFile {
  public:
   // A file that Commit names `dest`; its directory must exist. With
   // kTemporaryName (or when the directory refuses an unnamed file) it is
-  // `dest` + `temporary_suffix` until then; a file left under that name by
-  // an interrupted run is replaced. Errors: Internal, "cannot create ...".
+  // `dest` + `temporary_suffix` + "-" + random hex until then: a name no
+  // file has, so nothing else is ever replaced or removed (a file under the
+  // bare `dest` + suffix may be a user's own); an interrupted run can leave
+  // one behind. Errors: Internal, "cannot create ...".
   static absl::StatusOr<PendingFile> Create(const std::string& dest, FileNaming naming,
                                             const std::string& temporary_suffix);
   PendingFile(PendingFile&& other) noexcept;

@@ -481,7 +481,8 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, DirBa
     std::vector<Id>& blobs = cached_blobs_;
     cached.clear();
     blobs.clear();
-    lookup = cache_->Find(path, fp, &cached, &cached_no_xattrs);
+    FilesCache::Found found;
+    lookup = cache_->Find(path, fp, &cached, &cached_no_xattrs, &found);
     if (lookup == FilesCache::Lookup::kUnchanged)
       for (const ContentPart& p : cached)
         if (!p.is_hole()) blobs.push_back(p.blob);
@@ -492,9 +493,10 @@ void Backup::ProcessFile(const std::string& path, const std::string& name, DirBa
       entry.node.content.assign(cached.begin(), cached.end());
       job->size = fp.size;
       job->fingerprint = fp;
-      // Find marked the entry seen; only a newly known absence of
-      // attributes still needs recording.
+      // Seen as it was; only a newly known absence of attributes still
+      // needs recording (at the end of its directory).
       job->as_cached = job->no_xattrs == cached_no_xattrs;
+      if (job->as_cached) cache_->MarkSeen(found);
       summary_.files_unchanged++;
       summary_.bytes_total += fp.size;
       bytes_done_ += fp.size;
@@ -715,7 +717,8 @@ absl::Status Backup::FinishDir(DirJob& dir) {
   tree.nodes.reserve(dir.entries.size());
   for (Entry& e : dir.entries) {
     if (e.file) {
-      if (e.node.content.empty()) e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
+      if (!e.file->as_cached && e.node.content.empty())  // as_cached: set from the cache already
+        e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
       if (cache_ && e.file->fingerprint && !e.file->as_cached)
         cache_->Record(e.file->path, *e.file->fingerprint, e.node.content, e.file->no_xattrs);
       e.file.reset();

@@ -114,10 +114,10 @@ bool FilesCache::SameParts(const Entry& e, const std::vector<ContentPart>& conte
 }
 
 FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerprint& fp,
-                                    std::vector<ContentPart>* content, bool* no_xattrs) {
+                                    std::vector<ContentPart>* content, bool* no_xattrs, Found* found) const {
   auto it = entries_.find(std::string_view(path));
   if (it == entries_.end()) return Lookup::kNew;
-  Entry& e = it->second;
+  const Entry& e = it->second;
   if (!(e.fp == fp)) return Lookup::kChanged;
   if (e.loaded_parts != 0) {
     if (!DecodeParts(e.loaded, e.loaded_parts, content)) return Lookup::kChanged;
@@ -125,8 +125,13 @@ FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerpri
     *content = e.content;
   }
   if (no_xattrs) *no_xattrs = e.no_xattrs;
-  e.seen = true;
+  if (found) found->entry = &e;
   return Lookup::kUnchanged;
+}
+
+void FilesCache::MarkSeen(Found found) {
+  // The entry lives in this (non-const) cache's map: Find only saw it const.
+  if (found.entry) const_cast<Entry*>(static_cast<const Entry*>(found.entry))->seen = true;
 }
 
 void FilesCache::Record(const std::string& path, const FileFingerprint& fp, const std::vector<ContentPart>& content,

@@ -254,8 +254,9 @@ absl::StatusOr<RestoreResult> Restore::Run() {
   std::error_code ec;
   std::filesystem::create_directories(options_.target, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create target ", options_.target.string(), ": ", ec.message()));
-  naming_ = ProbeFileNaming(options_.target.string());
   if (!stream && !options_.overwrite) COFFER_RETURN_IF_ERROR(CheckConflicts());
+  // After the refusal above: that leaves the target untouched.
+  naming_ = ProbeFileNaming(options_.target.string());
 
   RestoreResult result;
   result.snapshot = snap.id;

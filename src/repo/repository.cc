@@ -153,15 +153,20 @@ namespace {
 constexpr size_t kMaxIncrementalObjects = 16;
 constexpr size_t kIncrementalShare = 16;  // blobs added > cached blobs / 16
 
-bool CacheWantsRewrite(size_t objects_added, size_t blobs_now, size_t blobs_cached) {
+// `objects_now` and `blobs_now` include the cached ones (counted as such
+// only while the cache file holds them: see Repository::cached_objects_).
+bool CacheWantsRewrite(size_t objects_now, size_t objects_cached, size_t blobs_now, size_t blobs_cached) {
+  const size_t objects_added = objects_now > objects_cached ? objects_now - objects_cached : 0;
+  const size_t blobs_added = blobs_now > blobs_cached ? blobs_now - blobs_cached : 0;
   return objects_added > kMaxIncrementalObjects ||
-         (objects_added > 0 && blobs_now - blobs_cached > blobs_cached / kIncrementalShare);
+         (objects_added > 0 && blobs_added > blobs_cached / kIncrementalShare);
 }
 }  // namespace
 
 absl::Status Repository::LoadIndex(IndexLoadReport* report) {
   last_index_load_ = IndexLoadInfo{};
   indexed_objects_.reset();
+  cached_objects_ = cached_blobs_ = 0;  // known again once the cache is read or written
   std::vector<std::string> names;
   COFFER_RETURN_IF_ERROR(store_->List(kIndexPrefix, [&](const ObjectInfo& info) {
     names.push_back(info.name);
@@ -249,7 +254,7 @@ absl::StatusOr<bool> Repository::LoadIndexFromCache(const std::vector<std::strin
   cached_objects_ = cached.size();
   cached_blobs_ = file->blob_count();
   std::sort(objects.begin(), objects.end());
-  if (CacheWantsRewrite(objects.size() - cached_objects_, index_.blob_count(), cached_blobs_)) {
+  if (CacheWantsRewrite(objects.size(), cached_objects_, index_.blob_count(), cached_blobs_)) {
     index_.Compact();
     WriteIndexCacheQuietly(objects);
   }
@@ -271,17 +276,18 @@ void Repository::WriteIndexCacheQuietly(const std::vector<Id>& objects) {
 
 void Repository::AddToIndex(const IndexObject& object, const std::vector<Id>& written) {
   index_.Merge(object);
-  if (!indexed_objects_) return;
-  indexed_objects_->insert(indexed_objects_->end(), written.begin(), written.end());
-  std::sort(indexed_objects_->begin(), indexed_objects_->end());
-  indexed_objects_->erase(std::unique(indexed_objects_->begin(), indexed_objects_->end()), indexed_objects_->end());
+  // Appended only (a copy adds one object at a time); UpdateIndexCache sorts.
+  if (indexed_objects_) indexed_objects_->insert(indexed_objects_->end(), written.begin(), written.end());
 }
 
 void Repository::UpdateIndexCache() {
   if (!cache_dir_ || !indexed_objects_) return;
-  if (!CacheWantsRewrite(indexed_objects_->size() - cached_objects_, index_.blob_count(), cached_blobs_)) return;
+  std::vector<Id>& objects = *indexed_objects_;
+  std::sort(objects.begin(), objects.end());
+  objects.erase(std::unique(objects.begin(), objects.end()), objects.end());
+  if (!CacheWantsRewrite(objects.size(), cached_objects_, index_.blob_count(), cached_blobs_)) return;
   index_.Compact();
-  WriteIndexCacheQuietly(*indexed_objects_);
+  WriteIndexCacheQuietly(objects);
 }
 
 absl::StatusOr<Key32> Repository::PackDataKey(const Id& pack) {

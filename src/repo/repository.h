@@ -176,8 +176,10 @@ class Repository {
   Index index_;
   std::optional<std::filesystem::path> cache_dir_;
   IndexLoadInfo last_index_load_;
-  // The index objects index_ holds, sorted, when it was loaded with a cache
-  // directory; and how many objects and blobs the cache file holds.
+  // The index objects index_ holds (sorted by LoadIndex and UpdateIndexCache,
+  // appended to by AddToIndex) when it was loaded with a cache directory;
+  // and how many of those objects, and blobs, the cache file holds (0 until
+  // this load read or wrote it).
   std::optional<std::vector<Id>> indexed_objects_;
   size_t cached_objects_ = 0, cached_blobs_ = 0;
   std::mutex pack_keys_mu_;

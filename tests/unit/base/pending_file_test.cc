@@ -1,5 +1,6 @@
 #include "base/pending_file.h"
 
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -49,14 +50,23 @@ const char* NameOf(FileNaming naming) {
   return "?";
 }
 
-// The namings this process can use: AT_EMPTY_PATH needs root (or
-// CAP_DAC_READ_SEARCH) before Linux 6.10, so an unprivileged run there
-// skips it.
+// Whether `naming` makes a file here: AT_EMPTY_PATH needs root (or
+// CAP_DAC_READ_SEARCH) before Linux 6.10, the /proc link a mounted /proc,
+// both a filesystem with O_TMPFILE.
+bool Works(FileNaming naming) {
+  coffer::testing::TempDir scratch;
+  auto file = PendingFile::Create((scratch / "probe").string(), naming, kSuffix);
+  return file.ok() && file->Commit().ok() && fs::exists(scratch / "probe");
+}
+
+// The namings this process can use, the cheapest first (as the probe
+// prefers them); a temporary name always works.
 std::vector<FileNaming> UsableNamings() {
-  std::vector<FileNaming> all = {FileNaming::kLinkProcFd, FileNaming::kTemporaryName};
-  coffer::testing::TempDir probe;
-  if (ProbeFileNaming(probe.path().string()) == FileNaming::kLinkEmptyPath) all.push_back(FileNaming::kLinkEmptyPath);
-  return all;
+  std::vector<FileNaming> usable;
+  for (FileNaming naming : {FileNaming::kLinkEmptyPath, FileNaming::kLinkProcFd})
+    if (Works(naming)) usable.push_back(naming);
+  usable.push_back(FileNaming::kTemporaryName);
+  return usable;
 }
 
 TEST_CASE("pending file: named only on commit, with what was written, whichever the naming") {
@@ -105,16 +115,26 @@ TEST_CASE("pending file: dropped without a commit leaves nothing behind") {
   }
 }
 
-TEST_CASE("pending file: a temporary name left by an interrupted run is replaced") {
-  coffer::testing::TempDir tmp;
-  fs::path dest = tmp / "file";
-  Spit(tmp / (std::string("file") + kSuffix), "half of an earlier attempt");
-  auto file = PendingFile::Create(dest.string(), FileNaming::kTemporaryName, kSuffix);
-  REQUIRE(file.ok());
-  Write(*file, "whole");
-  REQUIRE(file->Commit().ok());
-  CHECK(Slurp(dest) == "whole");
-  CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file"});
+TEST_CASE("pending file: a file under the bare temporary name is never touched") {
+  // It may be a file of the user's own (or one being restored beside it):
+  // temporary names are unique, so creating and replacing leave it alone.
+  const std::string neighbour = std::string("file") + kSuffix;
+  for (FileNaming naming : UsableNamings()) {
+    for (bool replacing : {false, true}) {
+      CAPTURE(NameOf(naming), replacing);
+      coffer::testing::TempDir tmp;
+      fs::path dest = tmp / "file";
+      Spit(tmp / neighbour, "not yours");
+      if (replacing) Spit(dest, "old");
+      auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+      REQUIRE(file.ok());
+      Write(*file, "whole");
+      REQUIRE(file->Commit().ok());
+      CHECK(Slurp(dest) == "whole");
+      CHECK(Slurp(tmp / neighbour) == "not yours");
+      CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file", neighbour});
+    }
+  }
 }
 
 TEST_CASE("pending file: a missing directory is an error naming the file, for every naming") {
@@ -132,17 +152,13 @@ TEST_CASE("pending file: a missing directory is an error naming the file, for ev
 
 TEST_CASE("pending file: the probe picks the cheapest naming that works and leaves nothing") {
   coffer::testing::TempDir tmp;
-  // Root may link with AT_EMPTY_PATH; other users may since Linux 6.10 (a
-  // file they opened themselves), else through /proc.
-  FileNaming found = ProbeFileNaming(tmp.path().string());
-  if (geteuid() == 0)
-    CHECK(found == FileNaming::kLinkEmptyPath);
-  else
-    CHECK(found != FileNaming::kTemporaryName);
+  // The cheapest naming that works here (AT_EMPTY_PATH for root, and for
+  // anyone since Linux 6.10; else the /proc link; else a temporary name).
+  CHECK(ProbeFileNaming(tmp.path().string()) == UsableNamings().front());
   CHECK(NamesIn(tmp.path()).empty());
   CHECK(ProbeFileNaming((tmp / "missing").string()) == FileNaming::kTemporaryName);
 
-  if (geteuid() == 0) {
+  if (geteuid() == 0 && UsableNamings().front() != FileNaming::kTemporaryName) {
     // An unprivileged user links too (AT_EMPTY_PATH where the kernel lets
     // it, else the /proc link). A child process, since setuid is for good;
     // exit codes name the check that failed.
@@ -150,7 +166,7 @@ TEST_CASE("pending file: the probe picks the cheapest naming that works and leav
     pid_t child = fork();
     REQUIRE(child >= 0);
     if (child == 0) {
-      if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
       // Changing the user made this process undumpable, which hides its
       // /proc/self/fd from itself; a process started as that user is not.
       if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(13);

@@ -572,10 +572,10 @@ TEST_CASE("restore of many files of every size, in batches, is byte-exact") {
   CHECK(seen.back().files_total == static_cast<uint64_t>(n));
 }
 
-TEST_CASE("a temporary file left by an interrupted restore is not an error") {
-  // Files are written unnamed where the filesystem allows (see
-  // base/pending_file.h, whose tests show a leftover temporary name being
-  // replaced where one is used), so a leftover is left alone here.
+TEST_CASE("a file named like a restore's temporary file is neither an error nor touched") {
+  // Files are written unnamed where the filesystem allows, and temporary
+  // names are unique where not (base/pending_file.h): a file under the bare
+  // suffix may be the user's and is left as it is.
   coffer::testing::TempDir tmp;
   fs::path src = tmp / "src";
   WriteFile(src / "file", "the real content");
@@ -587,6 +587,11 @@ TEST_CASE("a temporary file left by an interrupted restore is not an error") {
   r.target = tmp / "restored";
   REQUIRE(RunRestore(*repo, r).ok());
   CHECK(coffer::testing::ReadFile(restored / "file") == "the real content");
+  CHECK(coffer::testing::ReadFile(restored / "file.coffer-restore-tmp") == "half of an earlier attemp");
+  r.overwrite = true;  // replacing goes through a temporary name where linking cannot replace
+  REQUIRE(RunRestore(*repo, r).ok());
+  CHECK(coffer::testing::ReadFile(restored / "file") == "the real content");
+  CHECK(coffer::testing::ReadFile(restored / "file.coffer-restore-tmp") == "half of an earlier attemp");
 }
 
 // Fails every pack read after the first `allowed` ones, as a store that

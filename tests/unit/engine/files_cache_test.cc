@@ -121,21 +121,36 @@ TEST_CASE("a files cache seen again unchanged is not rewritten; any difference i
     REQUIRE(cache.Save().ok());
     CHECK(inode_of() == written);
   }
-  SECTION("found unchanged counts as seen: no Record needed, nothing to write") {
+  SECTION("found unchanged and marked seen: no Record needed, nothing to write") {
     FilesCache cache = FilesCache::Load(file);
     std::vector<ContentPart> content;
-    REQUIRE(cache.Find("/a", kFp, &content) == FilesCache::Lookup::kUnchanged);
+    FilesCache::Found found;
+    REQUIRE(cache.Find("/a", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
+    cache.MarkSeen(found);
     CHECK(cache.NeedsSave());  // /b not seen yet: it would age
-    REQUIRE(cache.Find("/b", kFp, &content) == FilesCache::Lookup::kUnchanged);
+    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
+    cache.MarkSeen(found);
     CHECK_FALSE(cache.NeedsSave());
+  }
+  SECTION("found but not marked (the file was not taken as unchanged) ages") {
+    FilesCache cache = FilesCache::Load(file);
+    std::vector<ContentPart> content;
+    FilesCache::Found found;
+    REQUIRE(cache.Find("/a", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
+    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
+    cache.MarkSeen(found);  // /b only
+    CHECK(cache.NeedsSave());
   }
   SECTION("found changed is not seen: it ages unless recorded") {
     FilesCache cache = FilesCache::Load(file);
     std::vector<ContentPart> content;
     FileFingerprint touched = kFp;
     touched.mtime_ns++;
-    REQUIRE(cache.Find("/a", touched, &content) == FilesCache::Lookup::kChanged);
-    REQUIRE(cache.Find("/b", kFp, &content) == FilesCache::Lookup::kUnchanged);
+    FilesCache::Found found;
+    REQUIRE(cache.Find("/a", touched, &content, nullptr, &found) == FilesCache::Lookup::kChanged);
+    cache.MarkSeen(found);  // nothing found: no effect
+    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
+    cache.MarkSeen(found);
     CHECK(cache.NeedsSave());
   }
   SECTION("a file not seen ages, so the cache is written") {

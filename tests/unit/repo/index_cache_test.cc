@@ -283,6 +283,8 @@ TEST_CASE("UpdateIndexCache stores what this process added once LoadIndex would 
   repo->set_cache_dir(dir / "cache");
   for (int i = 0; i < 3; ++i) PutIndexObject(*repo, SomePacks(rng, 20, 50));
   REQUIRE(repo->LoadIndex().ok());
+  // The next process's load: from the cache, with every blob this one has
+  // (RequireSameIndex), answering how many objects it still had to fetch.
   auto load_again = [&] {
     auto reopened = Repository::Open(NewLocalStore(dir / "repo"), "secret");
     REQUIRE(reopened.ok());
@@ -290,6 +292,14 @@ TEST_CASE("UpdateIndexCache stores what this process added once LoadIndex would 
     REQUIRE((*reopened)->LoadIndex().ok());
     CHECK((*reopened)->last_index_load().from_cache);
     return (*reopened)->last_index_load().objects_fetched;
+  };
+  auto same_index_from_cache_alone = [&](const Index& expected) {
+    auto reopened = Repository::Open(NewLocalStore(dir / "repo"), "secret");
+    REQUIRE(reopened.ok());
+    (*reopened)->set_cache_dir(dir / "cache");
+    REQUIRE((*reopened)->LoadIndex().ok());
+    REQUIRE((*reopened)->last_index_load().objects_fetched == 0);
+    RequireSameIndex(expected, (*reopened)->index());
   };
 
   SECTION("a small addition is left for the next load to merge") {
@@ -303,6 +313,8 @@ TEST_CASE("UpdateIndexCache stores what this process added once LoadIndex would 
     repo->AddToIndex(added, {PutIndexObject(*repo, added)});
     repo->UpdateIndexCache();
     CHECK(load_again() == 0);
+    same_index_from_cache_alone(repo->index());
+    CHECK(repo->index().Has(added.packs[19].blobs[49].id));
   }
   SECTION("many small ones are written into the cache") {
     for (int i = 0; i < 20; ++i) {
@@ -310,6 +322,23 @@ TEST_CASE("UpdateIndexCache stores what this process added once LoadIndex would 
       repo->AddToIndex(added, {PutIndexObject(*repo, added)});
     }
     repo->UpdateIndexCache();
+    CHECK(load_again() == 0);
+    same_index_from_cache_alone(repo->index());
+  }
+  SECTION("a second load of the same repository starts its cache counts afresh") {
+    // Loaded again while the cache cannot be written (a file stands where
+    // its directory goes): the counts of the first load must not make the
+    // next update think the cache holds what it does not.
+    namespace fs = std::filesystem;
+    const fs::path repo_cache = dir / "cache" / repo->config().repo_id.Hex();
+    fs::remove_all(repo_cache);
+    { std::ofstream(repo_cache) << "not a directory"; }
+    REQUIRE(repo->LoadIndex().ok());
+    CHECK_FALSE(repo->last_index_load().cache_written);
+    fs::remove(repo_cache);
+    IndexObject added = SomePacks(rng, 1, 1);
+    repo->AddToIndex(added, {PutIndexObject(*repo, added)});
+    repo->UpdateIndexCache();  // nothing cached yet: any addition writes it
     CHECK(load_again() == 0);
   }
   SECTION("objects another process wrote meanwhile are still fetched") {
