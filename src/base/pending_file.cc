@@ -33,13 +33,14 @@ int LinkUnnamed(int fd, const std::string& path, FileNaming naming) {
 
 std::string ErrorText(int err) { return std::strerror(err); }
 
-// `dest` + `suffix` + "-" + 16 random hex digits: unique in practice; the
-// callers still use O_EXCL / linkat's EEXIST and try again.
-std::string TemporaryName(const std::string& dest, const std::string& suffix) {
+// `prefix` + "-" + 16 random hex digits in `dest`'s directory: unique in
+// practice (callers still use O_EXCL / linkat's EEXIST and try again), and
+// short whatever the length of `dest`'s own name.
+std::string TemporaryName(const std::string& dest, const std::string& prefix) {
   thread_local std::mt19937_64 random(std::random_device{}());
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(random()));
-  return dest + suffix + "-" + hex;
+  return DirectoryOf(dest) + "/" + prefix + "-" + hex;
 }
 
 constexpr int kNameAttempts = 8;
@@ -64,32 +65,32 @@ FileNaming ProbeFileNaming(const std::string& dir) {
 }
 
 absl::StatusOr<PendingFile> PendingFile::Create(const std::string& dest, FileNaming naming,
-                                                const std::string& temporary_suffix) {
+                                                const std::string& temporary_prefix) {
   if (naming != FileNaming::kTemporaryName) {
     int fd = open(DirectoryOf(dest).c_str(), kUnnamedFlags, 0600);
-    if (fd >= 0) return PendingFile(dest, temporary_suffix, naming, fd);
+    if (fd >= 0) return PendingFile(dest, temporary_prefix, naming, fd);
     // Not on this directory's filesystem (it may differ from the probed
     // one): a temporary name works anywhere, and fails with a clear error.
   }
   std::string temporary;
   int fd = -1;
   for (int attempt = 0; attempt < kNameAttempts && fd < 0; ++attempt) {
-    temporary = TemporaryName(dest, temporary_suffix);
+    temporary = TemporaryName(dest, temporary_prefix);
     fd = open(temporary.c_str(), kNamedFlags, 0600);
     if (fd < 0 && errno != EEXIST) break;
   }
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot create ", temporary, ": ", ErrorText(errno)));
-  PendingFile file(dest, temporary_suffix, FileNaming::kTemporaryName, fd);
+  PendingFile file(dest, temporary_prefix, FileNaming::kTemporaryName, fd);
   file.temporary_ = std::move(temporary);
   return file;
 }
 
-PendingFile::PendingFile(std::string dest, std::string temporary_suffix, FileNaming naming, int fd)
-    : dest_(std::move(dest)), suffix_(std::move(temporary_suffix)), naming_(naming), fd_(fd) {}
+PendingFile::PendingFile(std::string dest, std::string temporary_prefix, FileNaming naming, int fd)
+    : dest_(std::move(dest)), prefix_(std::move(temporary_prefix)), naming_(naming), fd_(fd) {}
 
 PendingFile::PendingFile(PendingFile&& other) noexcept
     : dest_(std::move(other.dest_)),
-      suffix_(std::move(other.suffix_)),
+      prefix_(std::move(other.prefix_)),
       temporary_(std::exchange(other.temporary_, {})),
       naming_(other.naming_),
       fd_(std::exchange(other.fd_, -1)) {}
@@ -121,7 +122,7 @@ absl::Status PendingFile::Commit() {
     std::string temporary;
     int linked = -1;
     for (int attempt = 0; attempt < kNameAttempts && linked != 0; ++attempt) {
-      temporary = TemporaryName(dest_, suffix_);
+      temporary = TemporaryName(dest_, prefix_);
       linked = LinkUnnamed(fd_, temporary, naming_);
       if (linked != 0 && errno != EEXIST) break;
     }

@@ -29,12 +29,12 @@ class PendingFile {
  public:
   // A file that Commit names `dest`; its directory must exist. With
   // kTemporaryName (or when the directory refuses an unnamed file) it is
-  // `dest` + `temporary_suffix` + "-" + random hex until then: a name no
-  // file has, so nothing else is ever replaced or removed (a file under the
-  // bare `dest` + suffix may be a user's own); an interrupted run can leave
-  // one behind. Errors: Internal, "cannot create ...".
+  // `temporary_prefix` + "-" + random hex in that directory until then
+  // (".coffer-restore-tmp-0123456789abcdef"): a name no file has, so nothing
+  // else is ever replaced or removed; an interrupted run can leave one
+  // behind. Errors: Internal, "cannot create ...".
   static absl::StatusOr<PendingFile> Create(const std::string& dest, FileNaming naming,
-                                            const std::string& temporary_suffix);
+                                            const std::string& temporary_prefix);
   PendingFile(PendingFile&& other) noexcept;
   PendingFile& operator=(PendingFile&&) = delete;
   PendingFile(const PendingFile&) = delete;
@@ -46,11 +46,11 @@ class PendingFile {
   absl::Status Commit();
 
  private:
-  PendingFile(std::string dest, std::string temporary_suffix, FileNaming naming, int fd);
+  PendingFile(std::string dest, std::string temporary_prefix, FileNaming naming, int fd);
   void Discard();
 
   std::string dest_;
-  std::string suffix_;
+  std::string prefix_;
   std::string temporary_;  // its name until Commit; empty while unnamed
   FileNaming naming_;
   int fd_ = -1;

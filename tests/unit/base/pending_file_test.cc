@@ -19,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kSuffix[] = ".pending-tmp";
+constexpr char kPrefix[] = ".pending-tmp";
 
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -55,7 +55,7 @@ const char* NameOf(FileNaming naming) {
 // both a filesystem with O_TMPFILE.
 bool Works(FileNaming naming) {
   coffer::testing::TempDir scratch;
-  auto file = PendingFile::Create((scratch / "probe").string(), naming, kSuffix);
+  auto file = PendingFile::Create((scratch / "probe").string(), naming, kPrefix);
   return file.ok() && file->Commit().ok() && fs::exists(scratch / "probe");
 }
 
@@ -74,7 +74,7 @@ TEST_CASE("pending file: named only on commit, with what was written, whichever 
     CAPTURE(NameOf(naming));
     coffer::testing::TempDir tmp;
     fs::path dest = tmp / "file";
-    auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+    auto file = PendingFile::Create(dest.string(), naming, kPrefix);
     REQUIRE(file.ok());
     Write(*file, "complete content");
     CHECK_FALSE(fs::exists(dest));
@@ -91,7 +91,7 @@ TEST_CASE("pending file: commit replaces an existing file and leaves no temporar
     coffer::testing::TempDir tmp;
     fs::path dest = tmp / "file";
     Spit(dest, "old");
-    auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+    auto file = PendingFile::Create(dest.string(), naming, kPrefix);
     REQUIRE(file.ok());
     Write(*file, "new");
     CHECK(Slurp(dest) == "old");  // untouched until the commit
@@ -106,7 +106,7 @@ TEST_CASE("pending file: dropped without a commit leaves nothing behind") {
     CAPTURE(NameOf(naming));
     coffer::testing::TempDir tmp;
     {
-      auto file = PendingFile::Create((tmp / "file").string(), naming, kSuffix);
+      auto file = PendingFile::Create((tmp / "file").string(), naming, kPrefix);
       REQUIRE(file.ok());
       Write(*file, "half of it");
       PendingFile moved = std::move(*file);  // the moved-from one owns nothing
@@ -115,37 +115,58 @@ TEST_CASE("pending file: dropped without a commit leaves nothing behind") {
   }
 }
 
-TEST_CASE("pending file: a file under the bare temporary name is never touched") {
-  // It may be a file of the user's own (or one being restored beside it):
-  // temporary names are unique, so creating and replacing leave it alone.
-  const std::string neighbour = std::string("file") + kSuffix;
+TEST_CASE("pending file: files named like temporary ones are never touched") {
+  // They may be the user's own (or being restored beside): temporary names
+  // are unique, so creating and replacing leave them alone.
+  const std::string neighbour = std::string("file") + kPrefix, bare = kPrefix;
   for (FileNaming naming : UsableNamings()) {
     for (bool replacing : {false, true}) {
       CAPTURE(NameOf(naming), replacing);
       coffer::testing::TempDir tmp;
       fs::path dest = tmp / "file";
       Spit(tmp / neighbour, "not yours");
+      Spit(tmp / bare, "nor this");
       if (replacing) Spit(dest, "old");
-      auto file = PendingFile::Create(dest.string(), naming, kSuffix);
+      auto file = PendingFile::Create(dest.string(), naming, kPrefix);
       REQUIRE(file.ok());
       Write(*file, "whole");
       REQUIRE(file->Commit().ok());
       CHECK(Slurp(dest) == "whole");
       CHECK(Slurp(tmp / neighbour) == "not yours");
-      CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file", neighbour});
+      CHECK(Slurp(tmp / bare) == "nor this");
+      CHECK(NamesIn(tmp.path()) == std::set<std::string>{"file", neighbour, bare});
     }
   }
 }
 
-TEST_CASE("pending file: a missing directory is an error naming the file, for every naming") {
+TEST_CASE("pending file: a name as long as the filesystem allows is made and replaced") {
+  // The temporary name does not grow with the destination's name.
+  const std::string name(255, 'n');
+  for (FileNaming naming : UsableNamings()) {
+    for (bool replacing : {false, true}) {
+      CAPTURE(NameOf(naming), replacing);
+      coffer::testing::TempDir tmp;
+      fs::path dest = tmp / name;
+      if (replacing) Spit(dest, "old");
+      auto file = PendingFile::Create(dest.string(), naming, kPrefix);
+      REQUIRE(file.ok());
+      Write(*file, "long");
+      REQUIRE(file->Commit().ok());
+      CHECK(Slurp(dest) == "long");
+      CHECK(NamesIn(tmp.path()) == std::set<std::string>{name});
+    }
+  }
+}
+
+TEST_CASE("pending file: a missing directory is an error naming it, for every naming") {
   for (FileNaming naming : UsableNamings()) {
     CAPTURE(NameOf(naming));
     coffer::testing::TempDir tmp;
-    std::string dest = (tmp / "missing" / "file").string();
-    auto file = PendingFile::Create(dest, naming, kSuffix);
+    std::string missing = (tmp / "missing").string();
+    auto file = PendingFile::Create(missing + "/file", naming, kPrefix);
     REQUIRE_FALSE(file.ok());
     CHECK(file.status().code() == absl::StatusCode::kInternal);
-    CHECK(std::string(file.status().message()).find(dest) != std::string::npos);
+    CHECK(std::string(file.status().message()).find(missing + "/") != std::string::npos);
     CHECK(std::string(file.status().message()).find("No such file or directory") != std::string::npos);
   }
 }
@@ -172,7 +193,7 @@ TEST_CASE("pending file: the probe picks the cheapest naming that works and leav
       if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(13);
       FileNaming naming = ProbeFileNaming(tmp.path().string());
       if (naming == FileNaming::kTemporaryName) _exit(11);
-      auto file = PendingFile::Create((tmp / "mine").string(), naming, kSuffix);
+      auto file = PendingFile::Create((tmp / "mine").string(), naming, kPrefix);
       if (!file.ok() || write(file->fd(), "x", 1) != 1 || !file->Commit().ok()) _exit(12);
       _exit(0);
     }
