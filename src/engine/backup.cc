@@ -717,8 +717,8 @@ absl::Status Backup::FinishDir(DirJob& dir) {
   tree.nodes.reserve(dir.entries.size());
   for (Entry& e : dir.entries) {
     if (e.file) {
-      if (!e.file->as_cached && e.node.content.empty())  // as_cached: set from the cache already
-        e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
+      // An unchanged file's parts were set from the files cache already.
+      if (e.node.content.empty()) e.node.content.assign(e.file->parts.begin(), e.file->parts.end());
       if (cache_ && e.file->fingerprint && !e.file->as_cached)
         cache_->Record(e.file->path, *e.file->fingerprint, e.node.content, e.file->no_xattrs);
       e.file.reset();

@@ -103,7 +103,7 @@ void DirectoryPrefetcher::Walk(const std::string& path, int parent_fd, const std
   listing.xattrs = ReadUserXattrs(fd, path);  // no path walk, unlike the walk's own by path
   std::string prefix = path == "/" ? "/" : path + "/";
   dirents_.resize(kDirentsBufferSize);
-  for (bool more = true; more;) {
+  for (;;) {
     ssize_t n = getdents64(fd, dirents_.data(), dirents_.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

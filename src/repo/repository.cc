@@ -253,12 +253,8 @@ absl::StatusOr<bool> Repository::LoadIndexFromCache(const std::vector<std::strin
   }
   cached_objects_ = cached.size();
   cached_blobs_ = file->blob_count();
-  std::sort(objects.begin(), objects.end());
-  if (CacheWantsRewrite(objects.size(), cached_objects_, index_.blob_count(), cached_blobs_)) {
-    index_.Compact();
-    WriteIndexCacheQuietly(objects);
-  }
   indexed_objects_ = std::move(objects);
+  UpdateIndexCache();  // rewritten once too much is merged on top
   return true;
 }
 

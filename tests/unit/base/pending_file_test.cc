@@ -41,6 +41,14 @@ void Write(const PendingFile& file, const std::string& text) {
   REQUIRE(write(file.fd(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
 }
 
+// Create, write `text`, commit: the whole life of a pending file.
+void CreateWriteCommit(const fs::path& dest, FileNaming naming, const std::string& text) {
+  auto file = PendingFile::Create(dest.string(), naming, kPrefix);
+  REQUIRE(file.ok());
+  Write(*file, text);
+  REQUIRE(file->Commit().ok());
+}
+
 const char* NameOf(FileNaming naming) {
   switch (naming) {
     case FileNaming::kLinkEmptyPath: return "linked with AT_EMPTY_PATH";
@@ -127,10 +135,7 @@ TEST_CASE("pending file: files named like temporary ones are never touched") {
       Spit(tmp / neighbour, "not yours");
       Spit(tmp / bare, "nor this");
       if (replacing) Spit(dest, "old");
-      auto file = PendingFile::Create(dest.string(), naming, kPrefix);
-      REQUIRE(file.ok());
-      Write(*file, "whole");
-      REQUIRE(file->Commit().ok());
+      CreateWriteCommit(dest, naming, "whole");
       CHECK(Slurp(dest) == "whole");
       CHECK(Slurp(tmp / neighbour) == "not yours");
       CHECK(Slurp(tmp / bare) == "nor this");
@@ -148,10 +153,7 @@ TEST_CASE("pending file: a name as long as the filesystem allows is made and rep
       coffer::testing::TempDir tmp;
       fs::path dest = tmp / name;
       if (replacing) Spit(dest, "old");
-      auto file = PendingFile::Create(dest.string(), naming, kPrefix);
-      REQUIRE(file.ok());
-      Write(*file, "long");
-      REQUIRE(file->Commit().ok());
+      CreateWriteCommit(dest, naming, "long");
       CHECK(Slurp(dest) == "long");
       CHECK(NamesIn(tmp.path()) == std::set<std::string>{name});
     }

@@ -121,36 +121,33 @@ TEST_CASE("a files cache seen again unchanged is not rewritten; any difference i
     REQUIRE(cache.Save().ok());
     CHECK(inode_of() == written);
   }
-  SECTION("found unchanged and marked seen: no Record needed, nothing to write") {
-    FilesCache cache = FilesCache::Load(file);
+  // A backup's fast path: Find, then MarkSeen when the file is taken as unchanged.
+  auto find = [](FilesCache& cache, const std::string& path, const FileFingerprint& fp, bool mark_seen) {
     std::vector<ContentPart> content;
     FilesCache::Found found;
-    REQUIRE(cache.Find("/a", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
-    cache.MarkSeen(found);
+    FilesCache::Lookup lookup = cache.Find(path, fp, &content, nullptr, &found);
+    if (mark_seen) cache.MarkSeen(found);
+    return lookup;
+  };
+  SECTION("found unchanged and marked seen: no Record needed, nothing to write") {
+    FilesCache cache = FilesCache::Load(file);
+    REQUIRE(find(cache, "/a", kFp, true) == FilesCache::Lookup::kUnchanged);
     CHECK(cache.NeedsSave());  // /b not seen yet: it would age
-    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
-    cache.MarkSeen(found);
+    REQUIRE(find(cache, "/b", kFp, true) == FilesCache::Lookup::kUnchanged);
     CHECK_FALSE(cache.NeedsSave());
   }
   SECTION("found but not marked (the file was not taken as unchanged) ages") {
     FilesCache cache = FilesCache::Load(file);
-    std::vector<ContentPart> content;
-    FilesCache::Found found;
-    REQUIRE(cache.Find("/a", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
-    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
-    cache.MarkSeen(found);  // /b only
+    REQUIRE(find(cache, "/a", kFp, false) == FilesCache::Lookup::kUnchanged);
+    REQUIRE(find(cache, "/b", kFp, true) == FilesCache::Lookup::kUnchanged);
     CHECK(cache.NeedsSave());
   }
   SECTION("found changed is not seen: it ages unless recorded") {
     FilesCache cache = FilesCache::Load(file);
-    std::vector<ContentPart> content;
     FileFingerprint touched = kFp;
     touched.mtime_ns++;
-    FilesCache::Found found;
-    REQUIRE(cache.Find("/a", touched, &content, nullptr, &found) == FilesCache::Lookup::kChanged);
-    cache.MarkSeen(found);  // nothing found: no effect
-    REQUIRE(cache.Find("/b", kFp, &content, nullptr, &found) == FilesCache::Lookup::kUnchanged);
-    cache.MarkSeen(found);
+    REQUIRE(find(cache, "/a", touched, true) == FilesCache::Lookup::kChanged);  // marking: no effect
+    REQUIRE(find(cache, "/b", kFp, true) == FilesCache::Lookup::kUnchanged);
     CHECK(cache.NeedsSave());
   }
   SECTION("a file not seen ages, so the cache is written") {
