@@ -117,7 +117,9 @@ absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
   }
   std::vector<PackedBlob> blobs = pack.blobs();
   Bytes bytes = pack.Finish();
-  auto pack_id = repo_.PutContentAddressed(&PackName, bytes);
+  // Deferred: the store may finish it in the background (a local disk's
+  // fsync); WriteIndexObject waits for that before naming the pack.
+  auto pack_id = repo_.PutContentAddressedDeferred(&PackName, bytes);
   pack_buffers_.Give(std::move(bytes));
   IndexObject full;
   {
@@ -143,6 +145,13 @@ absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
 
 absl::Status BlobWriter::WriteIndexObject(IndexObject index) {
   if (index.packs.empty()) return absl::OkStatus();
+  // The packs it names must be durable first (crash-safety invariant).
+  absl::Status packs_stored = repo_.store().WaitDeferred();
+  if (!packs_stored.ok()) {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (error_.ok()) error_ = Annotate(packs_stored, "uploading a pack");
+    return error_;
+  }
   auto id = repo_.PutContentAddressed(&IndexName, EncryptIndexObject(index, repo_.keys().index_key));
   std::lock_guard<std::mutex> guard(mu_);
   if (!id.ok()) {

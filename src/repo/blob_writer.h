@@ -1,7 +1,7 @@
 // Writes new blobs into packs and packs into the store, then indexes them.
 //
-// Crash-safety invariant (docs/FORMAT.md): a pack is uploaded before any
-// index object names it, and Flush returns only after every saved blob is in
+// Crash-safety invariant (docs/FORMAT.md): a pack is uploaded, and durable
+// (Store::WaitDeferred), before any index object names it, and Flush returns only after every saved blob is in
 // an uploaded pack named by an uploaded index object. Callers write a
 // snapshot only after Flush succeeds.
 //

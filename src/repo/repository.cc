@@ -25,18 +25,13 @@ Repository::Repository(std::unique_ptr<Store> store, MasterKeys keys, RepoConfig
 
 absl::StatusOr<Id> Repository::PutContentAddressed(std::string (*name_of)(const Id&), ByteView data) {
   Id id = Sha256(data);
-  const std::string name = name_of(id);
-  absl::Status s = store_->PutIfAbsent(name, data);
-  if (!absl::IsAlreadyExists(s)) {
-    if (!s.ok()) return s;
-    return id;
-  }
-  // The name is the hash of the bytes, so an object already there holds
-  // these bytes, unless it is a damaged leftover (a torn write on a store
-  // without atomic puts). Its size tells them apart cheaply; a damaged one
-  // is replaced, which is safe since only these bytes may live there.
-  COFFER_ASSIGN_OR_RETURN(ObjectInfo existing, store_->Stat(name));
-  if (existing.size != data.size()) COFFER_RETURN_IF_ERROR(store_->Put(name, data));
+  COFFER_RETURN_IF_ERROR(coffer::PutContentAddressed(*store_, name_of(id), data));
+  return id;
+}
+
+absl::StatusOr<Id> Repository::PutContentAddressedDeferred(std::string (*name_of)(const Id&), ByteView data) {
+  Id id = Sha256(data);
+  COFFER_RETURN_IF_ERROR(store_->PutContentAddressedDeferred(name_of(id), data));
   return id;
 }
 

@@ -152,6 +152,10 @@ class Repository {
   // Writes an encrypted object under the SHA-256 of its bytes in `prefix`
   // style (helpers for BlobWriter and engine); returns the id.
   absl::StatusOr<Id> PutContentAddressed(std::string (*name_of)(const Id&), ByteView data);
+  // The same through Store::PutContentAddressedDeferred: durable and visible
+  // only once store().WaitDeferred() returns OK (packs, before the index
+  // object that names them).
+  absl::StatusOr<Id> PutContentAddressedDeferred(std::string (*name_of)(const Id&), ByteView data);
 
   // How long operations on this handle wait for a conflicting lock before
   // failing (0, the default: fail at once).

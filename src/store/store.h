@@ -78,12 +78,35 @@ class Store {
   static constexpr uint32_t kCloudDefaultPackSize = 32u << 20;
   static constexpr int kCloudParallelWrites = 4;
 
+  // Deferred writes, for an object nothing refers to until a later write
+  // (a pack, until an index object names it) and whose name is derived from
+  // its bytes (the hash of them): stores `data` under `name` unless the name
+  // already holds an object of the same size (given the name, the same
+  // bytes; one of another size is a torn leftover and is replaced). The
+  // store may finish the work later, in the background: the object need not
+  // be durable or visible under its name until WaitDeferred returns OK.
+  // Callers write nothing that names it before that. The default writes at
+  // once (PutContentAddressed below). Errors here are the ones known at once;
+  // the rest come from WaitDeferred.
+  virtual absl::Status PutContentAddressedDeferred(std::string_view name, ByteView data);
+  // Returns when every deferred write before it is durable and visible, OK or
+  // the error one of them met. A store may keep reporting that error from
+  // then on (LocalStore does: after a failed fsync the kernel's copy of the
+  // data can no longer be trusted).
+  virtual absl::Status WaitDeferred() { return absl::OkStatus(); }
+
   // OK when objects here may be replaced and deleted. A store that keeps
   // every object forever (a coffer-server run with --append-only) returns
   // PermissionDenied saying so, and forget and prune ask before they change
   // anything, so they fail without leaving half their work behind.
   virtual absl::Status CheckDeletable() { return absl::OkStatus(); }
 };
+
+// Writes an object whose name is derived from its bytes, durable when it
+// returns: PutIfAbsent, and when the name is taken, a Stat that tells the
+// same object (same size) from a torn leftover (replaced with Put). Stores
+// without atomic puts can leave such leftovers.
+absl::Status PutContentAddressed(Store& store, std::string_view name, ByteView data);
 
 // Checks an object name: non-empty, relative, '/'-separated, no empty, "."
 // or ".." components, no NUL. InvalidArgument otherwise.

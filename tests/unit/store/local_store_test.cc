@@ -66,6 +66,53 @@ TEST_CASE("local store leaves no temporary files behind") {
   CHECK(ListedNames(*store).size() == 30);
 }
 
+TEST_CASE("deferred writes are complete, owner-only and without temporary files after WaitDeferred") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  for (int i = 0; i < 40; ++i)
+    COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/0" + std::to_string(i % 4) + "/" + std::to_string(i),
+                                                         testing::RandomBytes(4096 + i, i)));
+  COFFER_REQUIRE_OK(store->WaitDeferred());
+  CHECK(TempFilesUnder(dir.path()).empty());
+  CHECK(ListedNames(*store).size() == 40);
+  CHECK(testing::ReadFile(dir / "data/03/7") == ToString(testing::RandomBytes(4096 + 7, 7)));
+  struct stat st;
+  REQUIRE(::stat((dir / "data/03/7").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("deferred writes still queued when the store is destroyed are completed") {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<Store> store = NewLocalStore(dir.path());
+    for (int i = 0; i < 30; ++i)
+      COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/" + std::to_string(i), testing::RandomBytes(100000, i)));
+  }
+  CHECK(TempFilesUnder(dir.path()).empty());
+  std::unique_ptr<Store> reopened = NewLocalStore(dir.path());
+  CHECK(ListedNames(*reopened).size() == 30);
+  CHECK(testing::ReadFile(dir / "data/29") == ToString(testing::RandomBytes(100000, 29)));
+}
+
+TEST_CASE("a deferred write that cannot be completed fails WaitDeferred, naming it, and every later one") {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  // A directory where the object would go: the data is written, the move
+  // into place fails on the completer thread.
+  COFFER_REQUIRE_OK(store->Put("data/ab/in-the-way/x", AsBytes("x")));
+  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/ab/in-the-way", AsBytes("pack")));
+  absl::Status waited = store->WaitDeferred();
+  INFO(waited.ToString());
+  CHECK(waited.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(waited.message()), Catch::Contains("data/ab/in-the-way"));
+  CHECK_THAT(std::string(waited.message()), Catch::Contains(store->Describe()));
+  // Kept: a writer that waits later must not name objects written after it.
+  CHECK(store->WaitDeferred() == waited);
+  CHECK(store->PutContentAddressedDeferred("data/cd/fine", AsBytes("pack")) == waited);
+  CHECK(TempFilesUnder(dir.path()).empty());
+  CHECK(ListedNames(*store) == std::set<std::string>{"data/ab/in-the-way/x"});
+}
+
 TEST_CASE("a temporary file left by a crash is invisible and harmless") {
   testing::TempDir dir;
   testing::WriteFile(dir / ".tmp-xyz", "half-written");
