@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <system_error>
@@ -501,22 +502,27 @@ class LocalStore final : public Store {
   // lookup and a close per blob. Only packs: their bytes never change under
   // their name (content addressed); a write or delete of a name drops it.
   absl::StatusOr<OpenObject> OpenPackCached(std::string_view name) {
+    std::optional<OpenObject> hit;
     {
       std::lock_guard<std::mutex> guard(open_mu_);
       for (size_t i = 0; i < open_packs_.size(); ++i) {
         if (open_packs_[i].name != name) continue;
-        // Deleted or replaced since it was opened (by this process or by
-        // another, such as a prune): no longer what the name holds.
-        struct stat st;
-        if (::fstat(open_packs_[i].fd->get(), &st) != 0 || st.st_nlink == 0) {
-          open_packs_.erase(open_packs_.begin() + static_cast<ptrdiff_t>(i));
-          break;
-        }
-        OpenObject hit = open_packs_[i];
+        // Without its name (the reader needs none): no allocation here.
+        hit = OpenObject{{}, open_packs_[i].fd, open_packs_[i].size};
         std::rotate(open_packs_.begin(), open_packs_.begin() + static_cast<ptrdiff_t>(i),
                     open_packs_.begin() + static_cast<ptrdiff_t>(i) + 1);
-        return hit;
+        break;
       }
+    }
+    if (hit) {
+      // Deleted or replaced since it was opened (by this process or by
+      // another, such as a prune): no longer what the name holds. Asked
+      // outside the lock: restore workers read blobs from the same few packs
+      // at once, and a system call under the lock made them queue.
+      struct stat st;
+      if (::fstat(hit->fd->get(), &st) == 0 && st.st_nlink > 0) return *std::move(hit);
+      std::lock_guard<std::mutex> guard(open_mu_);
+      std::erase_if(open_packs_, [&](const OpenObject& o) { return o.fd == hit->fd; });
     }
     COFFER_ASSIGN_OR_RETURN(OpenObject opened, OpenForRead(name));
     std::lock_guard<std::mutex> guard(open_mu_);
