@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -15,11 +17,27 @@ namespace {
 
 // 4096 satisfies both 512-byte and 4 KiB logical-block devices.
 constexpr size_t kAlign = 4096;
+}  // namespace
+
 // Large enough that a direct write streams at the device's speed, small
 // enough to keep per thread (only what a file fills of it is ever touched).
-// Restoring the 2.8 GiB benchmark corpus onto this project's VM disk took
-// 11.0-11.7 s with 4 MiB, 12.4-13.1 s with 1 MiB, no better with 8 MiB.
-constexpr size_t kStageSize = 4 << 20;
+// Restoring the 2.8 GiB benchmark corpus onto this project's 2-core VM disk
+// took 11.0-11.7 s with 4 MiB, 12.4-13.1 s with 1 MiB, no better with 8 MiB.
+// A restore runs two writers per core (at most 32), so 4 MiB each would be
+// 128 MiB on a 16-core machine: a stage is 16 MiB over the number of cores
+// instead, 1 to 4 MiB, at most 32 MiB in all (more writers keep the device
+// busy anyway).
+size_t SequentialWriter::StageSize() {
+  static const size_t size = [] {
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    size_t share = (size_t{16} << 20) / cores;
+    share -= share % (size_t{1} << 20);  // whole MiB: a multiple of kAlign
+    return std::clamp(share, size_t{1} << 20, size_t{4} << 20);
+  }();
+  return size;
+}
+
+namespace {
 
 struct FreeDeleter {
   void operator()(uint8_t* p) const { std::free(p); }
@@ -29,7 +47,7 @@ struct FreeDeleter {
 // already resident, which is the point of staging at all.
 uint8_t* ThreadStage() {
   thread_local std::unique_ptr<uint8_t, FreeDeleter> stage(
-      static_cast<uint8_t*>(std::aligned_alloc(kAlign, kStageSize)));
+      static_cast<uint8_t*>(std::aligned_alloc(kAlign, SequentialWriter::StageSize())));
   return stage.get();
 }
 
@@ -101,12 +119,12 @@ absl::Status SequentialWriter::Append(ByteView data) {
   }
   size_t used = 0;
   while (used < data.size()) {
-    size_t take = std::min(kStageSize - staged_, data.size() - used);
+    size_t take = std::min(StageSize() - staged_, data.size() - used);
     std::memcpy(stage_ + staged_, data.data() + used, take);
     staged_ += take;
     used += take;
-    if (staged_ == kStageSize) {
-      absl::Status s = FlushStaged(kStageSize);
+    if (staged_ == StageSize()) {
+      absl::Status s = FlushStaged(StageSize());
       if (!s.ok()) return s;
     }
   }

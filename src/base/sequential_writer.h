@@ -16,6 +16,7 @@
 // environment turns direct writes off.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/status/status.h"
@@ -52,6 +53,10 @@ class SequentialWriter {
   static constexpr uint64_t kWorthwhileSize = 256 << 10;
   // True while writes bypass the page cache (false after a fallback).
   bool direct() const { return direct_; }
+
+  // Bytes staged per thread before a direct write: 1-4 MiB, smaller on
+  // machines with more cores (and so more writers).
+  static size_t StageSize();
 
   // Whether COFFER_DIRECT_IO allows direct writes (read once per process).
   static bool Enabled();

@@ -36,6 +36,7 @@ BlobWriter::BlobWriter(Repository& repo, int upload_threads)
       inline_uploads_(upload_threads == 0 && repo.store().ParallelWrites() == 1),
       // Enough for every pack in flight (uploading, queued, open) to find one.
       pack_buffers_(static_cast<size_t>(UploadThreads(repo, upload_threads)) + 3, 2 * PackCapacity(repo)),
+      deferred_mark_(repo.store().DeferredMark()),
       uploads_(std::make_unique<WorkQueue>(UploadThreads(repo, upload_threads), 1)) {}
 BlobWriter::~BlobWriter() = default;
 
@@ -146,7 +147,7 @@ absl::Status BlobWriter::UploadPack(PackBuilder& pack) {
 absl::Status BlobWriter::WriteIndexObject(IndexObject index) {
   if (index.packs.empty()) return absl::OkStatus();
   // The packs it names must be durable first (crash-safety invariant).
-  absl::Status packs_stored = repo_.store().WaitDeferred();
+  absl::Status packs_stored = repo_.store().WaitDeferred(deferred_mark_);
   if (!packs_stored.ok()) {
     std::lock_guard<std::mutex> guard(mu_);
     if (error_.ok()) error_ = Annotate(packs_stored, "uploading a pack");

@@ -1,9 +1,9 @@
 // Writes new blobs into packs and packs into the store, then indexes them.
 //
-// Crash-safety invariant (docs/FORMAT.md): a pack is uploaded, and durable
-// (Store::WaitDeferred), before any index object names it, and Flush returns only after every saved blob is in
-// an uploaded pack named by an uploaded index object. Callers write a
-// snapshot only after Flush succeeds.
+// Crash-safety invariant (docs/FORMAT.md): a pack is uploaded and durable
+// (Store::WaitDeferred) before any index object names it, and Flush returns
+// only after every saved blob is in an uploaded pack named by an uploaded
+// index object. Callers write a snapshot only after Flush succeeds.
 //
 // Thread-safe: Save may be called from many threads at once; compression and
 // encryption run on the calling thread, outside the locks.
@@ -87,6 +87,8 @@ class BlobWriter {
   absl::Status error_;
   // Finished packs' storage, reused by new packs (see BufferPool).
   BufferPool pack_buffers_;
+  // This writer's packs are the store's deferred writes from here on.
+  const uint64_t deferred_mark_;
   // Last member: destroyed first, so queued uploads finish while the state
   // they update still exists.
   std::unique_ptr<WorkQueue> uploads_;

@@ -153,7 +153,7 @@ class Repository {
   // style (helpers for BlobWriter and engine); returns the id.
   absl::StatusOr<Id> PutContentAddressed(std::string (*name_of)(const Id&), ByteView data);
   // The same through Store::PutContentAddressedDeferred: durable and visible
-  // only once store().WaitDeferred() returns OK (packs, before the index
+  // only once store().WaitDeferred(mark) returns OK (packs, before the index
   // object that names them).
   absl::StatusOr<Id> PutContentAddressedDeferred(std::string (*name_of)(const Id&), ByteView data);
 

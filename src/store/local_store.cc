@@ -5,10 +5,10 @@
 //   it is written to ".tmp-<random>" in the same directory, fsynced, then
 //   renamed (Put) or renamed without replacing / hard-linked (PutIfAbsent)
 //   into place, and the directory is fsynced so the new entry survives a crash.
-// - Deferred writes (packs) are written to a temporary file at once and
-//   fsynced, moved into place and their directory fsynced by the store's
-//   completer thread; WaitDeferred waits for that. Callers name such an
-//   object (in an index object) only after WaitDeferred.
+// - Deferred writes (packs) are written to a temporary file at once; the
+//   store's completer thread then fsyncs it, moves it into place and fsyncs
+//   its directory. WaitDeferred waits for that; callers name such an object
+//   (in an index object) only after it.
 // - ".tmp-*" entries are never objects: ValidateObjectName rejects such
 //   components, and List skips them, so a crash's leftovers stay invisible.
 // - Files and directories are created owner-only (0600 / 0700, like restic):
@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -253,7 +254,6 @@ class LocalStore final : public Store {
   // one core was idle meanwhile).
   absl::Status PutContentAddressedDeferred(std::string_view name, ByteView data) override {
     COFFER_RETURN_IF_ERROR(CheckObjectName(description_, name));
-    COFFER_RETURN_IF_ERROR(DeferredError());
     struct stat st;
     if (::stat(PathOf(name).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<uint64_t>(st.st_size) == data.size())
@@ -261,22 +261,43 @@ class LocalStore final : public Store {
     COFFER_ASSIGN_OR_RETURN(TempFile written, WriteTempUnsynced(name, data));
     // shared: a std::function must be copyable.
     auto temp = std::make_shared<TempFile>(std::move(written));
-    Completer().Submit([this, name = std::string(name), temp, size = data.size()] {
-      absl::Status status = CompleteDeferred(name, *temp, size);
+    uint64_t sequence;
+    WorkQueue* completer;
+    {
       std::lock_guard<std::mutex> guard(deferred_mu_);
-      if (!status.ok() && deferred_error_.ok()) deferred_error_ = status;
+      sequence = ++deferred_submitted_;
+      if (!completer_) completer_ = std::make_unique<WorkQueue>(1, kDeferredQueued);
+      completer = completer_.get();
+    }
+    completer->Submit([this, name = std::string(name), temp, size = data.size(), sequence] {
+      absl::Status status = CompleteDeferred(name, *temp, size);
+      {
+        std::lock_guard<std::mutex> guard(deferred_mu_);
+        if (!status.ok() && sequence > deferred_failed_) {
+          deferred_failed_ = sequence;
+          deferred_failure_ = std::move(status);
+        }
+        ++deferred_completed_;
+      }
+      deferred_done_.notify_all();
     });
     return absl::OkStatus();
   }
 
-  absl::Status WaitDeferred() override {
-    WorkQueue* completer;
-    {
-      std::lock_guard<std::mutex> guard(deferred_mu_);
-      completer = completer_.get();
-    }
-    if (completer) completer->Wait();
-    return DeferredError();
+  uint64_t DeferredMark() override {
+    std::lock_guard<std::mutex> guard(deferred_mu_);
+    return deferred_submitted_ + 1;
+  }
+
+  absl::Status WaitDeferred(uint64_t since) override {
+    std::unique_lock<std::mutex> lock(deferred_mu_);
+    // Counting completions is enough: the one completer thread finishes
+    // writes in the order they were queued, and a write numbered but not
+    // yet queued at this point is queued behind every write that was.
+    const uint64_t target = deferred_submitted_;
+    deferred_done_.wait(lock, [&] { return deferred_completed_ >= target; });
+    if (deferred_failed_ >= since && deferred_failed_ != 0) return deferred_failure_;
+    return absl::OkStatus();
   }
 
   absl::StatusOr<Bytes> Get(std::string_view name) override {
@@ -442,25 +463,8 @@ class LocalStore final : public Store {
     return err;
   }
 
-  absl::Status DeferredError() {
-    std::lock_guard<std::mutex> guard(deferred_mu_);
-    return deferred_error_;
-  }
-
-  WorkQueue& Completer() {
-    std::lock_guard<std::mutex> guard(deferred_mu_);
-    if (!completer_) completer_ = std::make_unique<WorkQueue>(1, kDeferredQueued);
-    return *completer_;
-  }
-
   // The second half of PutContentAddressedDeferred, on the completer thread.
   absl::Status CompleteDeferred(const std::string& name, TempFile& temp, uint64_t size) {
-    if (!DeferredError().ok()) {
-      // Nothing will name it: the writer is failing already.
-      temp.fd.Close();
-      ::unlink(temp.path.c_str());
-      return absl::OkStatus();
-    }
     COFFER_RETURN_IF_ERROR(SyncTemp(name, temp));
     std::string path = PathOf(name);
     int err = MoveNoReplace(temp.path, path);
@@ -526,6 +530,8 @@ class LocalStore final : public Store {
     }
     COFFER_ASSIGN_OR_RETURN(OpenObject opened, OpenForRead(name));
     std::lock_guard<std::mutex> guard(open_mu_);
+    // Another reader may have opened it meanwhile: one entry per name.
+    std::erase_if(open_packs_, [&](const OpenObject& o) { return o.name == name; });
     open_packs_.insert(open_packs_.begin(), opened);
     if (open_packs_.size() > kOpenPacks) open_packs_.pop_back();
     return opened;
@@ -640,9 +646,10 @@ class LocalStore final : public Store {
         StoreCat(description_, ": listing ", rel.empty() ? root_ : rel, ": ", ErrnoText(err)));
   }
 
-  // Deferred writes waiting for their fsync: each holds a descriptor and a
-  // temporary file (a crash leaves at most this many, invisible to List),
-  // no memory; a full queue makes the writer wait.
+  // Deferred writes queued for their fsync: each holds a descriptor and a
+  // temporary file, no memory; a full queue makes the writer wait. A crash
+  // leaves the temporary files of these, of the one being completed and of
+  // the writes under way (invisible to List; see FORMAT.md).
   static constexpr size_t kDeferredQueued = 8;
   static constexpr size_t kOpenPacks = 8;
   std::mutex open_mu_;
@@ -650,8 +657,12 @@ class LocalStore final : public Store {
   const std::string root_;        // Normalized, no trailing '/' (unless "/").
   const std::string root_slash_;  // root_ with one trailing '/'.
   const std::string description_;
-  std::mutex deferred_mu_;
-  absl::Status deferred_error_;  // the first deferred write's failure; kept
+  std::mutex deferred_mu_;  // guards the deferred_ members and completer_
+  std::condition_variable deferred_done_;
+  uint64_t deferred_submitted_ = 0;  // deferred writes numbered 1, 2, ...
+  uint64_t deferred_completed_ = 0;  // how many of them are done
+  uint64_t deferred_failed_ = 0;     // the highest-numbered one that failed
+  absl::Status deferred_failure_;    // and its error
   // Last member: destroyed first, so deferred writes still queued complete
   // while the members they use exist. Made on the first deferred write.
   std::unique_ptr<WorkQueue> completer_;

@@ -84,16 +84,27 @@ class Store {
   // already holds an object of the same size (given the name, the same
   // bytes; one of another size is a torn leftover and is replaced). The
   // store may finish the work later, in the background: the object need not
-  // be durable or visible under its name until WaitDeferred returns OK.
-  // Callers write nothing that names it before that. The default writes at
-  // once (PutContentAddressed below). Errors here are the ones known at once;
-  // the rest come from WaitDeferred.
+  // be durable or visible under its name until a WaitDeferred after this call
+  // returns OK. Callers write nothing that names it before that. The default
+  // writes at once (PutContentAddressed below). Errors here are the ones
+  // known at once; the rest come from WaitDeferred.
+  //
+  // A decorator forwards all three of these or none: forwarding only the put
+  // would let a caller name an object that is not stored yet.
   virtual absl::Status PutContentAddressedDeferred(std::string_view name, ByteView data);
-  // Returns when every deferred write before it is durable and visible, OK or
-  // the error one of them met. A store may keep reporting that error from
-  // then on (LocalStore does: after a failed fsync the kernel's copy of the
-  // data can no longer be trusted).
-  virtual absl::Status WaitDeferred() { return absl::OkStatus(); }
+  // A mark for WaitDeferred, taken by a writer before its first deferred
+  // write: the writes made after it are the ones whose failures its waits
+  // report.
+  virtual uint64_t DeferredMark() { return 0; }
+  // Returns when every deferred write made before this call is durable and
+  // visible. Fails when one made at or after `since` failed (possibly
+  // another writer's, if several write at once: a reason to stop all the
+  // same); failures before `since` are an earlier writer's and do not fail
+  // later ones.
+  virtual absl::Status WaitDeferred(uint64_t since) {
+    (void)since;
+    return absl::OkStatus();
+  }
 
   // OK when objects here may be replaced and deleted. A store that keeps
   // every object forever (a coffer-server run with --append-only) returns

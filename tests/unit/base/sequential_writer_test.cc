@@ -45,9 +45,14 @@ void WriteInPieces(const fs::path& p, const Bytes& data, bool try_direct, uint64
 
 TEST_CASE("sequential writer writes exactly the bytes given, direct or not") {
   coffer::testing::TempDir tmp;
-  // Sizes around the 4 KiB alignment and the 4 MiB stage, and a megabyte.
-  const size_t sizes[] = {0,           1,       4095,          4096, 4097, 1 << 20, (4 << 20) - 1,
-                          4 << 20, (4 << 20) + 1, 9 * (1 << 20) + 4321};
+  // Sizes around the 4 KiB alignment and the stage (1-4 MiB by the number of
+  // cores), and a megabyte.
+  const size_t stage = SequentialWriter::StageSize();
+  CHECK(stage % 4096 == 0);
+  CHECK(stage >= (size_t{1} << 20));
+  CHECK(stage <= (size_t{4} << 20));
+  const size_t sizes[] = {0,         1,     4095,      4096, 4097, 1 << 20, stage - 1,
+                          stage, stage + 1, 2 * stage + 4321};
   int direct_files = 0;
   for (bool try_direct : {true, false}) {
     for (size_t size : sizes) {

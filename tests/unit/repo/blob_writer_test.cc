@@ -49,23 +49,33 @@ class DeferringStore final : public Store {
 
   absl::Status PutContentAddressedDeferred(std::string_view name, ByteView data) override {
     std::lock_guard<std::mutex> guard(mu_);
-    unfinished_.emplace_back(std::string(name), Bytes(data.begin(), data.end()));
+    unfinished_.push_back({++submitted_, std::string(name), Bytes(data.begin(), data.end())});
     return absl::OkStatus();
   }
-  absl::Status WaitDeferred() override {
+  uint64_t DeferredMark() override {
     std::lock_guard<std::mutex> guard(mu_);
-    if (!wait_error_.ok()) return wait_error_;
-    for (auto& [name, data] : unfinished_) {
-      COFFER_RETURN_IF_ERROR(PutContentAddressed(*inner_, name, data));
-      finished_.insert(name);
+    return submitted_ + 1;
+  }
+  absl::Status WaitDeferred(uint64_t since) override {
+    std::lock_guard<std::mutex> guard(mu_);
+    for (Unfinished& write : unfinished_) {
+      if (write.number == failing_) {
+        failed_ = write.number;
+        continue;
+      }
+      COFFER_RETURN_IF_ERROR(PutContentAddressed(*inner_, write.name, write.data));
+      finished_.insert(write.name);
     }
     unfinished_.clear();
+    if (failed_ != 0 && failed_ >= since)
+      return absl::DataLossError("deferring test store: fsync: Input/output error");
     return absl::OkStatus();
   }
 
-  void FailWaits(absl::Status error) {
+  // The deferred write with this number (1 for the first) fails.
+  void FailWrite(uint64_t number) {
     std::lock_guard<std::mutex> guard(mu_);
-    wait_error_ = std::move(error);
+    failing_ = number;
   }
   // Each index object written, with the deferred writes finished by then.
   struct IndexWrite {
@@ -88,20 +98,41 @@ class DeferringStore final : public Store {
  private:
   std::unique_ptr<Store> inner_;
   std::mutex mu_;
-  std::vector<std::pair<std::string, Bytes>> unfinished_;
-  absl::Status wait_error_;
+  struct Unfinished {
+    uint64_t number;
+    std::string name;
+    Bytes data;
+  };
+  std::vector<Unfinished> unfinished_;
+  uint64_t submitted_ = 0, failing_ = 0, failed_ = 0;
   std::set<std::string> finished_;
   std::vector<IndexWrite> index_writes_;
 };
 
 // Enough 64 KiB random blobs for about 40 packs of 1 MiB: more than one
 // index object's worth (32 packs).
-void SaveManyBlobs(Repository& repo, BlobWriter& writer) {
+void SaveManyBlobs(Repository& repo, BlobWriter& writer, uint64_t seed = 0) {
   for (uint64_t i = 0; i < 640; ++i) {
-    Bytes data = testing::RandomBytes(64 << 10, i);
+    Bytes data = testing::RandomBytes(64 << 10, seed + i);
     auto saved = writer.Save(BlobType::kData, repo.hasher().Hash(data), data);
     if (!saved.ok()) return;  // a failing writer: the caller checks Flush
   }
+}
+
+// Every index object written names only packs finished before it; returns
+// how many packs they name.
+size_t CheckIndexObjectsNameFinishedPacks(DeferringStore& store, Repository& repo) {
+  size_t packs_named = 0;
+  for (const DeferringStore::IndexWrite& index : store.index_writes()) {
+    auto object = DecryptIndexObject(index.stored, repo.keys().index_key);
+    REQUIRE(object.ok());
+    for (const PackContents& pack : object->packs) {
+      INFO("index object names pack " << PackName(pack.pack));
+      CHECK(index.finished.contains(PackName(pack.pack)));
+      ++packs_named;
+    }
+  }
+  return packs_named;
 }
 
 }  // namespace
@@ -115,19 +146,8 @@ TEST_CASE("an index object is written only after the packs it names are durable"
   absl::Status flushed = writer.Flush();
   INFO(flushed.ToString());
   REQUIRE(flushed.ok());
-  std::vector<DeferringStore::IndexWrite> written = store->index_writes();
-  CHECK(written.size() >= 2);  // one during the writes, one at Flush
-  size_t packs_named = 0;
-  for (const DeferringStore::IndexWrite& index : written) {
-    auto object = DecryptIndexObject(index.stored, repo->keys().index_key);
-    REQUIRE(object.ok());
-    for (const PackContents& pack : object->packs) {
-      INFO("index object names pack " << PackName(pack.pack));
-      CHECK(index.finished.contains(PackName(pack.pack)));
-      ++packs_named;
-    }
-  }
-  CHECK(packs_named == writer.stats().packs_written);
+  CHECK(store->index_writes().size() >= 2);  // one during the writes, one at Flush
+  CHECK(CheckIndexObjectsNameFinishedPacks(*store, *repo) == writer.stats().packs_written);
   CHECK(store->Count("data/") == writer.stats().packs_written);
   CHECK(writer.stats().packs_written >= 33);
 }
@@ -136,13 +156,24 @@ TEST_CASE("a deferred pack write that fails fails the writer, and no index objec
   auto owned = std::make_unique<DeferringStore>();
   DeferringStore* store = owned.get();
   auto repo = MustInit(std::move(owned));
-  store->FailWaits(absl::DataLossError("deferring test store: object data/xy: fsync: Input/output error"));
-  BlobWriter writer(*repo);
+  // The first pack, or the first after the first index object was written
+  // (one upload thread: packs are written, and indexed, in order).
+  const uint64_t failing = GENERATE(1, 33);
+  store->FailWrite(failing);
+  BlobWriter writer(*repo, /*upload_threads=*/1);
   SaveManyBlobs(*repo, writer);
   absl::Status flushed = writer.Flush();
-  INFO(flushed.ToString());
+  INFO("failing deferred write " << failing << ": " << flushed.ToString());
   CHECK(flushed.code() == absl::StatusCode::kDataLoss);
   CHECK_THAT(std::string(flushed.message()), Catch::Contains("fsync: Input/output error"));
-  CHECK(store->index_writes().empty());
-  CHECK(store->Count("index/") == 0);
+  CHECK(store->index_writes().size() == (failing == 1 ? 0u : 1u));
+  CHECK(CheckIndexObjectsNameFinishedPacks(*store, *repo) == (failing == 1 ? 0u : 32u));
+
+  // A writer that starts afterwards is not failed by it.
+  BlobWriter next(*repo);
+  SaveManyBlobs(*repo, next, 1000);
+  absl::Status next_flushed = next.Flush();
+  INFO(next_flushed.ToString());
+  CHECK(next_flushed.ok());
+  CHECK(store->Count("index/") == store->index_writes().size());
 }

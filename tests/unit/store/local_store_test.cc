@@ -69,10 +69,11 @@ TEST_CASE("local store leaves no temporary files behind") {
 TEST_CASE("deferred writes are complete, owner-only and without temporary files after WaitDeferred") {
   testing::TempDir dir;
   std::unique_ptr<Store> store = NewLocalStore(dir.path());
+  const uint64_t mark = store->DeferredMark();
   for (int i = 0; i < 40; ++i)
     COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/0" + std::to_string(i % 4) + "/" + std::to_string(i),
                                                          testing::RandomBytes(4096 + i, i)));
-  COFFER_REQUIRE_OK(store->WaitDeferred());
+  COFFER_REQUIRE_OK(store->WaitDeferred(mark));
   CHECK(TempFilesUnder(dir.path()).empty());
   CHECK(ListedNames(*store).size() == 40);
   CHECK(testing::ReadFile(dir / "data/03/7") == ToString(testing::RandomBytes(4096 + 7, 7)));
@@ -94,23 +95,30 @@ TEST_CASE("deferred writes still queued when the store is destroyed are complete
   CHECK(testing::ReadFile(dir / "data/29") == ToString(testing::RandomBytes(100000, 29)));
 }
 
-TEST_CASE("a deferred write that cannot be completed fails WaitDeferred, naming it, and every later one") {
+TEST_CASE("a deferred write that cannot be completed fails the waits of writers that made it, not of later ones") {
   testing::TempDir dir;
   std::unique_ptr<Store> store = NewLocalStore(dir.path());
   // A directory where the object would go: the data is written, the move
   // into place fails on the completer thread.
   COFFER_REQUIRE_OK(store->Put("data/ab/in-the-way/x", AsBytes("x")));
-  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/ab/in-the-way", AsBytes("pack")));
-  absl::Status waited = store->WaitDeferred();
+  const uint64_t first_writer = store->DeferredMark();
+  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/ab/fine", AsBytes("pack one")));
+  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/ab/in-the-way", AsBytes("pack two")));
+  absl::Status waited = store->WaitDeferred(first_writer);
   INFO(waited.ToString());
   CHECK(waited.code() == absl::StatusCode::kFailedPrecondition);
   CHECK_THAT(std::string(waited.message()), Catch::Contains("data/ab/in-the-way"));
   CHECK_THAT(std::string(waited.message()), Catch::Contains(store->Describe()));
-  // Kept: a writer that waits later must not name objects written after it.
-  CHECK(store->WaitDeferred() == waited);
-  CHECK(store->PutContentAddressedDeferred("data/cd/fine", AsBytes("pack")) == waited);
+  // Kept for that writer: a later wait of it must not name what follows.
+  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/cd/later", AsBytes("pack three")));
+  CHECK(store->WaitDeferred(first_writer) == waited);
+  // A writer that starts after the failure is not failed by it.
+  const uint64_t second_writer = store->DeferredMark();
+  COFFER_REQUIRE_OK(store->PutContentAddressedDeferred("data/cd/fine", AsBytes("pack four")));
+  COFFER_REQUIRE_OK(store->WaitDeferred(second_writer));
   CHECK(TempFilesUnder(dir.path()).empty());
-  CHECK(ListedNames(*store) == std::set<std::string>{"data/ab/in-the-way/x"});
+  CHECK(ListedNames(*store) ==
+        std::set<std::string>{"data/ab/fine", "data/ab/in-the-way/x", "data/cd/fine", "data/cd/later"});
 }
 
 TEST_CASE("a temporary file left by a crash is invisible and harmless") {

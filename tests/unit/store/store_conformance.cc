@@ -389,16 +389,15 @@ void CheckConcurrency(Store& store, const StoreConformanceOptions& options) {
   }
 }
 
-}  // namespace
-
 void CheckDeferredWrites(Store& store) {
+  const uint64_t mark = store.DeferredMark();
   SECTION("deferred content-addressed writes land once WaitDeferred returns") {
     std::vector<Bytes> packs;
     for (int i = 0; i < 20; ++i) {
       packs.push_back(RandomBytes(1000 + static_cast<size_t>(i) * 37, static_cast<uint64_t>(i)));
       COFFER_REQUIRE_OK(store.PutContentAddressedDeferred("data/p" + std::to_string(i), packs.back()));
     }
-    COFFER_REQUIRE_OK(store.WaitDeferred());
+    COFFER_REQUIRE_OK(store.WaitDeferred(mark));
     Listing listed = ListAll(store, "data/");
     REQUIRE(listed.size() == packs.size());
     for (size_t i = 0; i < packs.size(); ++i) {
@@ -412,7 +411,7 @@ void CheckDeferredWrites(Store& store) {
     COFFER_REQUIRE_OK(store.Put("data/torn", AsBytes("short")));
     COFFER_REQUIRE_OK(store.PutContentAddressedDeferred("data/same", AsBytes("other-byte")));
     COFFER_REQUIRE_OK(store.PutContentAddressedDeferred("data/torn", AsBytes("the whole object")));
-    COFFER_REQUIRE_OK(store.WaitDeferred());
+    COFFER_REQUIRE_OK(store.WaitDeferred(mark));
     CHECK(Content(store, "data/same") == "kept-bytes");
     CHECK(Content(store, "data/torn") == "the whole object");
     CHECK(Names(ListAll(store, "")) == std::set<std::string>{"data/same", "data/torn"});
@@ -420,10 +419,12 @@ void CheckDeferredWrites(Store& store) {
   SECTION("a deferred write with a bad name is InvalidArgument at once") {
     absl::Status s = store.PutContentAddressedDeferred("data/../escape", AsBytes("x"));
     CHECK(s.code() == absl::StatusCode::kInvalidArgument);
-    COFFER_REQUIRE_OK(store.WaitDeferred());
+    COFFER_REQUIRE_OK(store.WaitDeferred(mark));
     CHECK(ListAll(store, "").empty());
   }
 }
+
+}  // namespace
 
 void RunStoreConformance(const StoreFactory& make_store, const StoreConformanceOptions& options) {
   std::unique_ptr<Store> store = make_store();
