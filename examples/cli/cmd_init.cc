@@ -16,8 +16,7 @@ struct InitArgs {
   int compression_level = 0;
   uint32_t pack_size_mib = 0;
   uint32_t chunk_min_kib = 0, chunk_avg_kib = 0, chunk_max_kib = 0;
-  uint64_t kdf_memory_mib = 0;
-  uint64_t kdf_ops = 0;
+  KdfArgs kdf;
   std::string data_cipher;
   std::string label;
   std::string copy_keys_from;      // a mirror of this repository
@@ -37,10 +36,7 @@ int RunInit(const Globals& globals, const InitArgs& args) {
     uint32_t max = args.chunk_max_kib ? args.chunk_max_kib * 1024 : coffer_default_chunk_max_size();
     options.chunker(min, avg, max);
   }
-  if (args.kdf_memory_mib || args.kdf_ops) {
-    options.kdf(args.kdf_ops ? args.kdf_ops : coffer_default_kdf_ops_limit(),
-                args.kdf_memory_mib ? args.kdf_memory_mib << 20 : coffer_default_kdf_mem_limit());
-  }
+  if (args.kdf.given()) options.kdf(args.kdf.ops_limit(), args.kdf.mem_limit_bytes());
   if (!args.data_cipher.empty()) options.data_cipher(args.data_cipher);
   if (!args.label.empty()) options.key_label(args.label);
   if (!globals.mirror.empty()) options.mirror(globals.mirror);
@@ -110,7 +106,7 @@ void AddInitCommand(CLI::App& app, const Globals& globals, Command& command) {
   sub->add_option("--retention-mode", args->retention_mode,
                   "governance (default: privileged users may lift it) or compliance (nobody can)")
       ->check(CLI::IsMember({"governance", "compliance"}));
-  AddKdfOptions(sub, args->kdf_memory_mib, args->kdf_ops, "for the first key");
+  AddKdfOptions(sub, args->kdf, "for the first key");
   sub->callback([&globals, &command, args] {
     command = [&globals, args] { return RunInit(globals, *args); };
   });

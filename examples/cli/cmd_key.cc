@@ -15,14 +15,11 @@ struct KeyArgs {
   bool write_only = false;
   std::string new_password_file;
   std::string id;
-  uint64_t kdf_memory_mib = 0;
-  uint64_t kdf_ops = 0;
+  KdfArgs kdf;
 };
 
 void ApplyKdf(coffer::api::Repo& repo, const KeyArgs& args) {
-  if (args.kdf_memory_mib == 0 && args.kdf_ops == 0) return;
-  repo.set_kdf(args.kdf_ops ? args.kdf_ops : coffer_default_kdf_ops_limit(),
-               args.kdf_memory_mib ? args.kdf_memory_mib << 20 : coffer_default_kdf_mem_limit());
+  if (args.kdf.given()) repo.set_kdf(args.kdf.ops_limit(), args.kdf.mem_limit_bytes());
 }
 
 int RunKeyAdd(const Globals& globals, const KeyArgs& args) {
@@ -81,7 +78,7 @@ int RunKeyPasswd(const Globals& globals, const KeyArgs& args) {
 void AddNewPasswordOptions(CLI::App* sub, KeyArgs& args) {
   sub->add_option("--new-password-file", args.new_password_file,
                   "Read the new password from FILE (else $COFFER_NEW_PASSWORD or a prompt)");
-  AddKdfOptions(sub, args.kdf_memory_mib, args.kdf_ops, "");
+  AddKdfOptions(sub, args.kdf, "");
 }
 
 }  // namespace

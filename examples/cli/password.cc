@@ -96,14 +96,17 @@ std::string SourceRepositoryPassword(const std::string& password_file) {
                 "set COFFER_FROM_PASSWORD or use --from-password-file FILE");
 }
 
-void AddKdfOptions(CLI::App* sub, uint64_t& memory_mib, uint64_t& ops, const std::string& whose) {
+uint64_t KdfArgs::ops_limit() const { return ops ? ops : coffer_default_kdf_ops_limit(); }
+uint64_t KdfArgs::mem_limit_bytes() const { return memory_mib ? memory_mib << 20 : coffer_default_kdf_mem_limit(); }
+
+void AddKdfOptions(CLI::App* sub, KdfArgs& kdf, const std::string& whose) {
   const std::string suffix = whose.empty() ? "" : " " + whose;
-  sub->add_option("--kdf-memory", memory_mib,
+  sub->add_option("--kdf-memory", kdf.memory_mib,
                   "Advanced: Argon2id memory in MiB" + suffix + " (default " +
                       std::to_string(coffer_default_kdf_mem_limit() >> 20) + ")")
       ->check(CLI::Range(1, 4096))
       ->group("Advanced");
-  sub->add_option("--kdf-ops", ops,
+  sub->add_option("--kdf-ops", kdf.ops,
                   "Advanced: Argon2id passes" + suffix + " (default " +
                       std::to_string(coffer_default_kdf_ops_limit()) + ")")
       ->check(CLI::Range(1, 16))

@@ -26,9 +26,21 @@ std::string NewPassword(const std::string& new_password_file);
 // else a prompt on the terminal.
 std::string SourceRepositoryPassword(const std::string& password_file);
 
-// --kdf-memory MiB and --kdf-ops N (the Advanced group) on `sub`, for the key
-// slots it writes; `whose` ends the help ("for the first key"). 0 = default.
-// The help shows the library's defaults.
-void AddKdfOptions(CLI::App* sub, uint64_t& memory_mib, uint64_t& ops, const std::string& whose);
+// Argon2id settings from --kdf-memory MiB and --kdf-ops N; 0 = the library's
+// default.
+struct KdfArgs {
+  uint64_t memory_mib = 0;
+  uint64_t ops = 0;
+
+  bool given() const { return memory_mib != 0 || ops != 0; }
+  // What to pass to the library: the given values, the defaults for the rest.
+  uint64_t ops_limit() const;
+  uint64_t mem_limit_bytes() const;
+};
+
+// --kdf-memory and --kdf-ops (the Advanced group) on `sub`, for the key slots
+// it writes; `whose` ends the help ("for the first key"). The help shows the
+// library's defaults.
+void AddKdfOptions(CLI::App* sub, KdfArgs& kdf, const std::string& whose);
 
 }  // namespace cli
