@@ -151,6 +151,9 @@ class Backup {
   // (through its descriptor where there is one).
   void WalkDir(const std::string& path, DirJob& dir, dev_t root_device, Node& dir_node);
   void WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device, Node& dir_node);
+  // A directory that could not be opened (errno `error`): kept, empty, with
+  // an error in the snapshot.
+  void DirectoryUnreadable(const std::string& path, Node& dir_node, int error);
   // `listed_earlier`: `st` came from the prefetcher, so the file opened
   // must be checked to be the one it describes.
   void ProcessFile(const std::string& path, const std::string& name, DirBase& base, Entry& entry,
@@ -390,9 +393,7 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device, No
   }
   DIR* d = opendir(path.c_str());
   if (!d) {
-    int err = errno;
-    ReadXattrs(path, dir_node);
-    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(err)), true);
+    DirectoryUnreadable(path, dir_node, errno);
     return;
   }
   ReadXattrs(path, dir_node, dirfd(d));
@@ -427,14 +428,19 @@ void Backup::WalkDir(const std::string& path, DirJob& dir, dev_t root_device, No
   }
 }
 
+void Backup::DirectoryUnreadable(const std::string& path, Node& dir_node, int error) {
+  // Its attributes by path: there is no descriptor to read them through.
+  ReadXattrs(path, dir_node);
+  Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(error)), true);
+}
+
 // As WalkDir's own reading, with the prefetcher's results. The directory is
 // opened again when a file in it needs a read, so that the file is opened
 // inside it, as WalkDir does (ProcessFile checks it is still the file listed).
 void Backup::WalkListing(const DirectoryListing& listing, DirJob& dir, dev_t root_device, Node& dir_node) {
   const std::string& path = listing.path;
   if (listing.open_errno != 0) {
-    ReadXattrs(path, dir_node);
-    Warn(path, absl::StrCat("cannot read directory: ", ErrnoText(listing.open_errno)), true);
+    DirectoryUnreadable(path, dir_node, listing.open_errno);
     return;
   }
   SetXattrs(path, dir_node, listing.xattrs);

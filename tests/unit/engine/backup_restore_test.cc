@@ -1,7 +1,9 @@
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -757,4 +759,65 @@ TEST_CASE("sockets are skipped with a warning, and the snapshot is not partial")
   REQUIRE(RunRestore(*repo, r).ok());
   CHECK(fs::exists(tmp / "out" / src.relative_path() / "file"));
   CHECK_FALSE(fs::exists(fs::symlink_status(tmp / "out" / src.relative_path() / "sock")));
+}
+
+namespace {
+
+// Backs up `src` (holding a directory "locked" that cannot be opened) twice,
+// the second time read ahead by the prefetcher. Returns 0, or the number of
+// the first check that failed: it may run in a child process, where Catch
+// cannot report.
+int BackUpLockedDirectoryTwice(const fs::path& tmp, const fs::path& src) {
+  try {
+    auto repo = coffer::testing::MustInit(NewLocalStore(tmp / "repo"));
+    for (int round = 0; round < 2; ++round) {
+      auto result = RunBackup(*repo, Options(src, tmp / "cache"));
+      if (!result.ok()) return 20 + round;
+      const Snapshot& snap = result->snapshot;
+      if (!snap.partial || snap.errors.size() != 1) return 30 + round;
+      if (snap.errors[0].path != (src / "locked").string()) return 40 + round;
+      if (snap.errors[0].message != "cannot read directory: Permission denied") return 50 + round;
+      if ((round == 1) != (result->dirs_read_ahead > 0)) return 60 + round;
+      // Kept, empty, beside what could be read.
+      auto tree = repo->ReadTree(SubtreeOf(*repo, snap.tree, src));
+      if (!tree.ok() || tree->nodes.size() != 2 || tree->nodes[0].name != "locked" ||
+          tree->nodes[1].name != "ok.txt")
+        return 70 + round;
+      auto locked = repo->ReadTree(*tree->nodes[0].subtree);
+      if (!locked.ok() || !locked->nodes.empty()) return 80 + round;
+    }
+    return 0;
+  } catch (...) {
+    return 99;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a directory that cannot be opened is kept empty and named in the snapshot's errors") {
+  coffer::testing::TempDir tmp;
+  fs::path src = tmp / "src";
+  WriteFile(src / "ok.txt", "fine");
+  WriteFile(src / "locked" / "secret.txt", "not for this user");
+  REQUIRE(chmod((src / "locked").c_str(), 0) == 0);
+  int failed_check;
+  if (geteuid() != 0) {
+    failed_check = BackUpLockedDirectoryTwice(tmp.path(), src);
+  } else {
+    // Root opens any directory: an unprivileged child backs up instead.
+    REQUIRE(chmod(tmp.path().c_str(), 0777) == 0);
+    REQUIRE(chmod(src.c_str(), 0777) == 0);
+    pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+      _exit(BackUpLockedDirectoryTwice(tmp.path(), src));
+    }
+    int status = 0;
+    REQUIRE(waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    failed_check = WEXITSTATUS(status);
+  }
+  chmod((src / "locked").c_str(), 0700);  // so the temporary directory can go
+  CHECK(failed_check == 0);
 }
