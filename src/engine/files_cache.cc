@@ -114,10 +114,10 @@ bool FilesCache::SameParts(const Entry& e, const std::vector<ContentPart>& conte
 }
 
 FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerprint& fp,
-                                    std::vector<ContentPart>* content, bool* no_xattrs, Found* found) const {
+                                    std::vector<ContentPart>* content, bool* no_xattrs, Found* found) {
   auto it = entries_.find(std::string_view(path));
   if (it == entries_.end()) return Lookup::kNew;
-  const Entry& e = it->second;
+  Entry& e = it->second;
   if (!(e.fp == fp)) return Lookup::kChanged;
   if (e.loaded_parts != 0) {
     if (!DecodeParts(e.loaded, e.loaded_parts, content)) return Lookup::kChanged;
@@ -130,8 +130,7 @@ FilesCache::Lookup FilesCache::Find(const std::string& path, const FileFingerpri
 }
 
 void FilesCache::MarkSeen(Found found) {
-  // The entry lives in this (non-const) cache's map: Find only saw it const.
-  if (found.entry) const_cast<Entry*>(static_cast<const Entry*>(found.entry))->seen = true;
+  if (found.entry) found.entry->seen = true;
 }
 
 void FilesCache::Record(const std::string& path, const FileFingerprint& fp, const std::vector<ContentPart>& content,

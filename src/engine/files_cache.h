@@ -49,17 +49,22 @@ class FilesCache {
   static FilesCache Load(const std::filesystem::path& file);
 
   enum class Lookup { kNew, kChanged, kUnchanged };
+
+ private:
+  struct Entry;
+
+ public:
   // What Find found, for MarkSeen: valid until the next Record (which may
   // move entries).
   struct Found {
-    const void* entry = nullptr;
+    Entry* entry = nullptr;
   };
   // kUnchanged fills `content` from the cache, `no_xattrs` with whether the
   // file was known to have no extended attributes (then, as its ctime is
   // unchanged, it still has none and they need not be read), and `found`.
   // Call from one thread, like Record.
   Lookup Find(const std::string& path, const FileFingerprint& fp, std::vector<ContentPart>* content,
-              bool* no_xattrs = nullptr, Found* found = nullptr) const;
+              bool* no_xattrs = nullptr, Found* found = nullptr);
   // Counts the entry of a kUnchanged Find as seen again as it was, as
   // Record with what Find gave would, without looking it up again. Only once
   // the file was taken as unchanged: an entry found but not used must age.

@@ -12,6 +12,7 @@
 #include "repo/object_kind.h"
 #include "repo/repository.h"
 #include "store/memory_store.h"
+#include "support/forwarding_store.h"
 #include "support/repo_fixture.h"
 #include "support/tree_builder.h"
 
@@ -23,29 +24,17 @@ namespace {
 // Keeps deferred writes invisible until WaitDeferred, the latest a store may
 // finish them, and records which were finished when each index object was
 // written.
-class DeferringStore final : public Store {
+class DeferringStore final : public testing::ForwardingStore {
  public:
-  DeferringStore() : inner_(NewMemoryStore()) {}
+  DeferringStore() : ForwardingStore(NewMemoryStore()) {}
 
-  absl::Status Put(std::string_view name, ByteView data) override { return inner_->Put(name, data); }
   absl::Status PutIfAbsent(std::string_view name, ByteView data) override {
     if (name.starts_with("index/")) {
       std::lock_guard<std::mutex> guard(mu_);
       index_writes_.push_back({Bytes(data.begin(), data.end()), finished_});
     }
-    return inner_->PutIfAbsent(name, data);
+    return ForwardingStore::PutIfAbsent(name, data);
   }
-  absl::StatusOr<Bytes> Get(std::string_view name) override { return inner_->Get(name); }
-  absl::StatusOr<Bytes> GetRange(std::string_view name, uint64_t offset, uint64_t length) override {
-    return inner_->GetRange(name, offset, length);
-  }
-  absl::StatusOr<ObjectInfo> Stat(std::string_view name) override { return inner_->Stat(name); }
-  absl::Status List(std::string_view prefix,
-                    const std::function<absl::Status(const ObjectInfo&)>& fn) override {
-    return inner_->List(prefix, fn);
-  }
-  absl::Status Delete(std::string_view name) override { return inner_->Delete(name); }
-  std::string Describe() const override { return "deferring test store"; }
 
   absl::Status PutContentAddressedDeferred(std::string_view name, ByteView data) override {
     std::lock_guard<std::mutex> guard(mu_);
@@ -63,7 +52,7 @@ class DeferringStore final : public Store {
         failed_ = write.number;
         continue;
       }
-      COFFER_RETURN_IF_ERROR(PutContentAddressed(*inner_, write.name, write.data));
+      COFFER_RETURN_IF_ERROR(PutContentAddressed(inner(), write.name, write.data));
       finished_.insert(write.name);
     }
     unfinished_.clear();
@@ -88,7 +77,7 @@ class DeferringStore final : public Store {
   }
   size_t Count(std::string_view prefix) {
     size_t n = 0;
-    (void)inner_->List(prefix, [&](const ObjectInfo&) {
+    (void)inner().List(prefix, [&](const ObjectInfo&) {
       ++n;
       return absl::OkStatus();
     });
@@ -96,7 +85,6 @@ class DeferringStore final : public Store {
   }
 
  private:
-  std::unique_ptr<Store> inner_;
   std::mutex mu_;
   struct Unfinished {
     uint64_t number;
